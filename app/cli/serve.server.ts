@@ -1,0 +1,37 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { ServerBuild } from "@remix-run/node";
+import { openDatabase } from "~/db/db.server";
+import { migrateToLatest } from "~/db/migrate.server";
+import { loadEnv } from "~/env.server";
+import { createHttpApp } from "~/http/server.server";
+
+export const BUILD_PATH = path.resolve("build/index.js");
+
+/** Start the portal: validate the environment, migrate, listen. Resolves when the server has stopped. */
+export async function serve(): Promise<number> {
+  const env = loadEnv();
+  if (!existsSync(BUILD_PATH)) throw new Error(`no build at ${BUILD_PATH}; run "npm run build" (npm start does it for you).`);
+  const { db, kind } = openDatabase(env.DATABASE_URL);
+  await migrateToLatest(db);
+  const build = (await import(pathToFileURL(BUILD_PATH).href)) as ServerBuild;
+  const app = createHttpApp({ build, context: { db, dbKind: kind, env } });
+
+  return new Promise((resolve, reject) => {
+    const server = app.listen(env.PORT, env.HOST, () => {
+      if (env.LOG_LEVEL !== "silent") console.log(`Reclaim is running on http://localhost:${env.PORT} (database: ${kind}).`);
+    });
+    server.on("error", reject);
+    const stop = () => {
+      server.close(async () => {
+        await db.destroy();
+        resolve(0);
+      });
+      // Idle keep-alive connections must not hold the shutdown.
+      server.closeIdleConnections();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}

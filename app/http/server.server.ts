@@ -1,0 +1,95 @@
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import compression from "compression";
+import express from "express";
+import helmet from "helmet";
+import onHeaders from "on-headers";
+import type { AppContext } from "~/context";
+
+/** The browser may not use any of these; the portal needs none of them. */
+const PERMISSIONS_POLICY = [
+  "camera=()",
+  "microphone=()",
+  "geolocation=()",
+  "payment=()",
+  "usb=()",
+  "interest-cohort=()",
+  "browsing-topics=()",
+].join(", ");
+
+export interface HttpAppOptions {
+  build: ServerBuild;
+  context: Omit<AppContext, "cspNonce">;
+  publicDir?: string;
+}
+
+/**
+ * The HTTP layer: security headers, static files, and the Remix handler.
+ * Every response defaults to Cache-Control: no-store; only static assets and
+ * public translations opt into caching.
+ */
+export function createHttpApp({ build, context, publicDir = path.resolve("public") }: HttpAppOptions) {
+  const app = express();
+  const production = context.env.NODE_ENV === "production";
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+
+  app.use((_req, res, next) => {
+    res.locals.cspNonce = randomBytes(16).toString("base64");
+    res.setHeader("Permissions-Policy", PERMISSIONS_POLICY);
+    noStoreUnlessSet(res);
+    next();
+  });
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as ServerResponse & { locals: { cspNonce: string } }).locals.cspNonce}'`],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", "data:"],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          workerSrc: ["'self'", "blob:"],
+          objectSrc: ["'none'"],
+          frameAncestors: ["'none'"],
+          formAction: ["'self'"],
+          baseUri: ["'none'"],
+          ...(production ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      referrerPolicy: { policy: "no-referrer" },
+      strictTransportSecurity: production ? { maxAge: 63072000, includeSubDomains: true } : false,
+      crossOriginEmbedderPolicy: false,
+      xFrameOptions: { action: "deny" },
+    }),
+  );
+  app.use(compression());
+
+  // Fingerprinted build output never changes; everything else in public/ may.
+  app.use("/build", express.static(path.join(publicDir, "build"), { immutable: true, maxAge: "1y", index: false }));
+  app.use(express.static(publicDir, { maxAge: "1h", index: false }));
+
+  app.all(
+    "*",
+    createRequestHandler({
+      build,
+      mode: context.env.NODE_ENV,
+      getLoadContext: (_req, res) => ({ ...context, cspNonce: res.locals.cspNonce as string }),
+    }),
+  );
+
+  return app;
+}
+
+/** Unless a handler chose a cache policy, nothing may be stored: any page may show personal data. */
+function noStoreUnlessSet(res: ServerResponse<IncomingMessage>) {
+  onHeaders(res, function (this: ServerResponse) {
+    if (!this.getHeader("Cache-Control")) this.setHeader("Cache-Control", "no-store");
+  });
+}
