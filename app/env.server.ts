@@ -8,7 +8,7 @@ import { z } from "zod";
  * is named here; nothing else reads `process.env`.
  */
 const schema = z.object({
-  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   HOST: z.string().min(1).default("0.0.0.0"),
   DATABASE_URL: z
@@ -17,12 +17,22 @@ const schema = z.object({
     .default("file:./data/reclaim.sqlite"),
   RECLAIM_DATA_DIR: z.string().min(1).default("./data"),
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  RECLAIM_DATA_KEYS: z
+    .string()
+    .regex(/^([A-Za-z0-9_-]+:[A-Za-z0-9+/=]{44})(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=]{44})*$/, "must be id:base64key[,id:base64key…] with 32-byte keys")
+    .optional(),
+  RECLAIM_INDEX_KEY: z.string().min(32, "must be at least 32 characters").optional(),
+  SMTP_URL: z.string().regex(/^smtps?:\/\/.+/, "must be smtp://… or smtps://…").optional(),
+  MAIL_FROM: z.string().min(3).default("Reclaim <no-reply@localhost>"),
+  PUBLIC_URL: z.string().url().optional(),
   QUICK_EXIT_URL: z.string().url().default("https://www.bbc.com/weather"),
   LOG_LEVEL: z.enum(["silent", "error", "warn", "info"]).default("info"),
 });
 
-export type Env = Omit<z.infer<typeof schema>, "SESSION_SECRET"> & {
-  SESSION_SECRET: string;
+type Generated = "SESSION_SECRET" | "RECLAIM_DATA_KEYS" | "RECLAIM_INDEX_KEY";
+const GENERATED: Generated[] = ["SESSION_SECRET", "RECLAIM_DATA_KEYS", "RECLAIM_INDEX_KEY"];
+
+export type Env = Omit<z.infer<typeof schema>, Generated> & Record<Generated, string> & {
   /** Absolute path of RECLAIM_DATA_DIR. */
   dataDir: string;
 };
@@ -37,9 +47,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env, warn = console.
     throw new EnvError(`Invalid environment:\n${lines.join("\n")}`);
   }
   const dataDir = path.resolve(parsed.data.RECLAIM_DATA_DIR);
-  const secrets = ensureGeneratedSecrets(dataDir, parsed.data.NODE_ENV, warn, {
-    SESSION_SECRET: parsed.data.SESSION_SECRET,
-  });
+  const secrets = ensureGeneratedSecrets(dataDir, parsed.data.NODE_ENV, warn, parsed.data);
   return { ...parsed.data, ...secrets, dataDir };
 }
 
@@ -52,22 +60,24 @@ function ensureGeneratedSecrets(
   dataDir: string,
   nodeEnv: string,
   warn: (message: string) => void,
-  supplied: { SESSION_SECRET?: string },
-): { SESSION_SECRET: string } {
-  if (supplied.SESSION_SECRET) return { SESSION_SECRET: supplied.SESSION_SECRET };
+  supplied: Partial<Record<Generated, string>>,
+): Record<Generated, string> {
+  const missing = GENERATED.filter((name) => !supplied[name]);
+  if (missing.length === 0) return supplied as Record<Generated, string>;
   const file = path.join(dataDir, "secrets.json");
-  let stored: Record<string, string> = {};
-  if (existsSync(file)) stored = JSON.parse(readFileSync(file, "utf8"));
-  if (!stored.SESSION_SECRET) {
-    stored.SESSION_SECRET = randomBytes(32).toString("base64url");
+  const stored: Partial<Record<Generated, string>> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  const fresh = {
+    SESSION_SECRET: () => randomBytes(32).toString("base64url"),
+    RECLAIM_DATA_KEYS: () => `k${Date.now().toString(36)}:${randomBytes(32).toString("base64")}`,
+    RECLAIM_INDEX_KEY: () => randomBytes(32).toString("base64url"),
+  };
+  if (missing.some((name) => !stored[name])) {
+    for (const name of missing) stored[name] ??= fresh[name]();
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(file, JSON.stringify(stored, null, 2) + "\n", { mode: 0o600 });
   }
   if (nodeEnv === "production") {
-    warn(
-      `Warning: SESSION_SECRET was not supplied; using the one generated in ${file}. ` +
-        "Supply secrets through the environment in production.",
-    );
+    warn(`Warning: ${missing.join(", ")} not supplied; using the values generated in ${file}. Supply secrets through the environment in production.`);
   }
-  return { SESSION_SECRET: stored.SESSION_SECRET };
+  return { ...(stored as Record<Generated, string>), ...Object.fromEntries(GENERATED.filter((n) => supplied[n]).map((n) => [n, supplied[n]!])) };
 }

@@ -2,10 +2,10 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
-import { openDatabase } from "~/db/db.server";
 import { migrateToLatest } from "~/db/migrate.server";
 import { loadEnv } from "~/env.server";
 import { createHttpApp } from "~/http/server.server";
+import { createServices } from "~/services.server";
 
 export const BUILD_PATH = path.resolve("build/index.js");
 
@@ -13,10 +13,11 @@ export const BUILD_PATH = path.resolve("build/index.js");
 export async function serve(): Promise<number> {
   const env = loadEnv();
   if (!existsSync(BUILD_PATH)) throw new Error(`no build at ${BUILD_PATH}; run "npm run build" (npm start does it for you).`);
-  const { db, kind } = openDatabase(env.DATABASE_URL);
+  const services = createServices(env);
+  const { db, dbKind: kind } = services;
   await migrateToLatest(db);
   const build = (await import(pathToFileURL(BUILD_PATH).href)) as ServerBuild;
-  const app = createHttpApp({ build, context: { db, dbKind: kind, env } });
+  const app = createHttpApp({ build, services });
 
   return new Promise((resolve, reject) => {
     const server = app.listen(env.PORT, env.HOST, () => {

@@ -7,7 +7,22 @@ import type { Insertable, Selectable, Updateable } from "kysely";
  */
 export interface Database {
   organisation: OrganisationTable;
+  subject: SubjectTable;
+  case: CaseTable;
+  item: ItemTable;
+  case_event: CaseEventTable;
+  message: MessageTable;
+  provider: ProviderTable;
+  sighting: SightingTable;
+  match: MatchTable;
+  request_draft: RequestDraftTable;
+  case_session: CaseSessionTable;
+  rate_limit: RateLimitTable;
+  outbox: OutboxTable;
 }
+
+/** 0 or 1: booleans are integers on both databases. */
+export type Flag = 0 | 1;
 
 /** ISO-8601 UTC timestamp, e.g. 2026-11-22T10:00:00.000Z. */
 export type Timestamp = string;
@@ -37,3 +52,196 @@ export type OrganisationUpdate = Updateable<OrganisationTable>;
 
 /** The EU Centre handles every request no other organisation is configured for. */
 export const EU_CENTRE_ID = "00000000-0000-4000-8000-000000000001";
+
+/** A person, pseudonymous: every identifying or contact field is encrypted (see app/privacy/vault.server.ts). */
+export interface SubjectTable {
+  id: string;
+  email_enc: string | null;
+  /** Keyed blind index (HMAC) of the normalised e-mail, for look-ups without plaintext. */
+  email_bidx: string | null;
+  contact_organisation_enc: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+export type Subject = Selectable<SubjectTable>;
+
+export const ROUTES = ["eu", "voluntary"] as const;
+export type Route = (typeof ROUTES)[number];
+export const RELATIONS = ["self", "parent", "guardian", "legal_representative", "support_organisation"] as const;
+export type Relation = (typeof RELATIONS)[number];
+export const DISCLOSURES = ["outcome", "summary", "full"] as const;
+export type Disclosure = (typeof DISCLOSURES)[number];
+export const CONTACT_METHODS = ["none", "email", "organisation"] as const;
+export type ContactMethod = (typeof CONTACT_METHODS)[number];
+export const CASE_STATUSES = [
+  "received",
+  "identity_check",
+  "in_progress",
+  "answered",
+  "completed",
+  "withdrawn",
+  "rejected",
+  "paused",
+] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+export interface CaseTable {
+  id: string;
+  /** Public reference: 12 digits, given to the requester. */
+  reference: string;
+  /** argon2id of the requester's secret; the secret itself is never stored. */
+  secret_hash: string;
+  /** SHA-256 of the request form's one-time token: makes a double submit return the same case. */
+  submission_hash: string | null;
+  subject_id: string;
+  route: Route;
+  /** ISO 3166-1 alpha-2 country of residence of the person depicted. */
+  country: string;
+  /** The requester's language at filing: notices and e-mails use it. */
+  language: string;
+  relation: Relation;
+  wants_information: Flag;
+  wants_removal: Flag;
+  disclosure: Disclosure;
+  contact_method: ContactMethod;
+  handling_organisation_id: string;
+  status: CaseStatus;
+  /** Set by a caseworker once the requester's identity or mandate is verified; nothing is disclosed before. */
+  identity_verified_at: Timestamp | null;
+  received_at: Timestamp;
+  due_at: Timestamp;
+  extended_due_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+export type Case = Selectable<CaseTable>;
+export type NewCase = Insertable<CaseTable>;
+
+export const ITEM_KINDS = ["url", "pdq", "sha256", "md5", "reference"] as const;
+export type ItemKind = (typeof ITEM_KINDS)[number];
+export interface ItemTable {
+  id: string;
+  case_id: string;
+  kind: ItemKind;
+  value: string;
+  pdq_quality: number | null;
+  added_by: "requester" | "staff";
+  added_at: Timestamp;
+}
+export type Item = Selectable<ItemTable>;
+
+export interface CaseEventTable {
+  id: string;
+  case_id: string;
+  at: Timestamp;
+  /** Translation key under timeline.* : the event renders in the reader's language. */
+  template: string;
+  /** JSON object of the template's parameters. */
+  params: string;
+  visible_to_requester: Flag;
+  actor: "requester" | "staff" | "system";
+  /** Optional free text from a caseworker, encrypted; shown as written, marked with its language. */
+  note_enc: string | null;
+  note_language: string | null;
+}
+export type CaseEvent = Selectable<CaseEventTable>;
+
+export interface MessageTable {
+  id: string;
+  case_id: string;
+  direction: "from_requester" | "to_requester";
+  body_enc: string;
+  language: string;
+  sent_at: Timestamp;
+  read_at: Timestamp | null;
+}
+export type Message = Selectable<MessageTable>;
+
+export interface ProviderTable {
+  id: string;
+  name: string;
+  country: string;
+  removal_contact: string | null;
+  /** JSON array of language codes the provider accepts notices in. */
+  languages: string;
+  created_at: Timestamp;
+}
+export type Provider = Selectable<ProviderTable>;
+
+export const REMOVAL_STATES = ["online", "removed", "unknown"] as const;
+export type RemovalState = (typeof REMOVAL_STATES)[number];
+export interface SightingTable {
+  id: string;
+  source_organisation_id: string;
+  source_ref: string;
+  provider_id: string | null;
+  /** Location of abuse material: shown to caseworkers as inert text only, never to a requester. */
+  url: string | null;
+  pdq: string | null;
+  pdq_quality: number | null;
+  sha256: string | null;
+  md5: string | null;
+  reported_at: Timestamp;
+  /** JSON array of the authorities the report was forwarded to. */
+  forwarded_to: string;
+  forwarded_at: Timestamp | null;
+  removal_state: RemovalState;
+  removed_at: Timestamp | null;
+  /** Law enforcement asked to hold information back until then. */
+  withheld_until: Timestamp | null;
+  created_at: Timestamp;
+}
+export type Sighting = Selectable<SightingTable>;
+
+export type MatchState = "candidate" | "confirmed" | "rejected";
+export interface MatchTable {
+  id: string;
+  case_id: string;
+  item_id: string;
+  sighting_id: string;
+  distance: number;
+  state: MatchState;
+  decided_by: string | null;
+  decided_at: Timestamp | null;
+  created_at: Timestamp;
+}
+export type Match = Selectable<MatchTable>;
+
+export interface RequestDraftTable {
+  /** SHA-256 of the token in the requester's draft cookie. */
+  id: string;
+  data_enc: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface CaseSessionTable {
+  /** SHA-256 of the session token: a database leak yields no usable session. */
+  id: string;
+  case_id: string;
+  expires_at: Timestamp;
+}
+
+export interface RateLimitTable {
+  /** Purpose and an HMAC of the client address or reference: no plaintext. */
+  key: string;
+  failures: number;
+  window_started_at: Timestamp;
+  next_attempt_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export type OutboxStatus = "pending" | "sent" | "failed";
+export interface OutboxTable {
+  id: string;
+  recipient_enc: string;
+  /** Translation key of the (neutral) message under mail.* */
+  template: string;
+  language: string;
+  status: OutboxStatus;
+  attempts: number;
+  next_attempt_at: Timestamp;
+  last_error: string | null;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+}

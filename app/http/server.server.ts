@@ -7,7 +7,7 @@ import compression from "compression";
 import express from "express";
 import helmet from "helmet";
 import onHeaders from "on-headers";
-import type { AppContext } from "~/context";
+import type { Services } from "~/context";
 
 /** The browser may not use any of these; the portal needs none of them. */
 const PERMISSIONS_POLICY = [
@@ -22,7 +22,7 @@ const PERMISSIONS_POLICY = [
 
 export interface HttpAppOptions {
   build: ServerBuild;
-  context: Omit<AppContext, "cspNonce">;
+  services: Services;
   publicDir?: string;
 }
 
@@ -31,9 +31,9 @@ export interface HttpAppOptions {
  * Every response defaults to Cache-Control: no-store; only static assets and
  * public translations opt into caching.
  */
-export function createHttpApp({ build, context, publicDir = path.resolve("public") }: HttpAppOptions) {
+export function createHttpApp({ build, services, publicDir = path.resolve("public") }: HttpAppOptions) {
   const app = express();
-  const production = context.env.NODE_ENV === "production";
+  const production = services.env.NODE_ENV === "production";
   app.disable("x-powered-by");
   app.set("trust proxy", false);
 
@@ -79,8 +79,12 @@ export function createHttpApp({ build, context, publicDir = path.resolve("public
     "*",
     createRequestHandler({
       build,
-      mode: context.env.NODE_ENV,
-      getLoadContext: (_req, res) => ({ ...context, cspNonce: res.locals.cspNonce as string }),
+      mode: services.env.NODE_ENV,
+      getLoadContext: (req, res) => ({
+        ...services,
+        cspNonce: res.locals.cspNonce as string,
+        clientAddress: req.socket.remoteAddress ?? "unknown",
+      }),
     }),
   );
 
