@@ -40,7 +40,7 @@ export type Env = Omit<z.infer<typeof schema>, Generated> & Record<Generated, st
 export class EnvError extends Error {}
 
 /** Parse and check the environment; fail with a message that names each bad variable. */
-export function loadEnv(source: NodeJS.ProcessEnv = process.env, warn = console.warn): Env {
+export function loadEnv(source: Record<string, string | undefined> = process.env, warn = console.warn): Env {
   const parsed = schema.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);

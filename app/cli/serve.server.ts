@@ -5,6 +5,8 @@ import type { ServerBuild } from "@remix-run/node";
 import { migrateToLatest } from "~/db/migrate.server";
 import { loadEnv } from "~/env.server";
 import { createHttpApp } from "~/http/server.server";
+import { startOutboxWorker } from "~/mail/outbox.server";
+import { createMailTransport } from "~/mail/transport.server";
 import { createServices } from "~/services.server";
 
 export const BUILD_PATH = path.resolve("build/index.js");
@@ -18,14 +20,20 @@ export async function serve(): Promise<number> {
   await migrateToLatest(db);
   const build = (await import(pathToFileURL(BUILD_PATH).href)) as ServerBuild;
   const app = createHttpApp({ build, services });
+  const transport = createMailTransport(env);
+  const stopOutbox = startOutboxWorker(services, transport);
+  const say = (line: string) => env.LOG_LEVEL !== "silent" && console.log(line);
 
   return new Promise((resolve, reject) => {
     const server = app.listen(env.PORT, env.HOST, () => {
-      if (env.LOG_LEVEL !== "silent") console.log(`Reclaim is running on http://localhost:${env.PORT} (database: ${kind}).`);
+      say(`Reclaim is running on http://localhost:${env.PORT} (database: ${kind}).`);
+      say(transport.description);
     });
     server.on("error", reject);
     const stop = () => {
       server.close(async () => {
+        await stopOutbox();
+        transport.close();
         await db.destroy();
         resolve(0);
       });

@@ -1,3 +1,4 @@
+import { Link } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 
 export const handle = { i18n: "common" };
@@ -8,6 +9,14 @@ export default function Home() {
     <article className="prose">
       <h1>{t("home.title")}</h1>
       <p className="lead">{t("home.lead")}</p>
+      <div className="actions">
+        <Link className="button button--primary" to="/request">
+          {t("home.start")}
+        </Link>
+      </div>
+      <p>
+        {t("home.checkLead")} <Link to="/case">{t("home.check")}</Link>
+      </p>
       <h2>{t("home.whatTitle")}</h2>
       <ul>
         <li>{t("home.whatFind")}</li>

@@ -22,9 +22,52 @@ export interface AxeCheckOptions {
 /**
  * Run axe-core inside the page. The page's CSP forbids inline scripts without
  * its nonce, so axe is not added as a <script>: it is evaluated through the
- * DevTools protocol, which the CSP does not govern.
+ * DevTools protocol, which the CSP does not govern. Works for pages in
+ * no-JavaScript contexts too (see axeRunWithoutJavaScript).
  */
-export async function runAxe(page: Page, { include, exclude, runOptions }: AxeCheckOptions = {}): Promise<AxeResults> {
+export async function runAxe(page: Page, options: AxeCheckOptions = {}): Promise<AxeResults> {
+  if (await timersRun(page)) return axeRun(page, options);
+  return axeRunWithoutJavaScript(page, options);
+}
+
+/** A context with javaScriptEnabled: false runs no timers (axe needs them), and cannot be switched. */
+async function timersRun(page: Page): Promise<boolean> {
+  const probe = page.evaluate(() => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 0)));
+  probe.catch(() => {});
+  return Promise.race([probe, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 500))]);
+}
+
+/**
+ * For a page loaded without JavaScript: copy its DOM as it stands (open
+ * disclosures included, <script> elements dropped, as they never ran), serve
+ * that copy at the same URL to a scratch JavaScript-enabled page of the same
+ * size, so stylesheets and layout are the real ones, and check the copy.
+ */
+async function axeRunWithoutJavaScript(page: Page, options: AxeCheckOptions): Promise<AxeResults> {
+  const html = await page.evaluate(() => {
+    const copy = document.documentElement.cloneNode(true) as HTMLElement;
+    copy.querySelectorAll("script").forEach((s) => s.remove());
+    return `<!DOCTYPE html>${copy.outerHTML}`;
+  });
+  const url = page.url();
+  const browser = page.context().browser();
+  if (!browser) throw new Error("runAxe: the page's browser is not reachable");
+  const scratch = await browser.newContext({ viewport: page.viewportSize(), javaScriptEnabled: true });
+  try {
+    const twin = await scratch.newPage();
+    await twin.route(url, (route) =>
+      route.request().resourceType() === "document"
+        ? route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html })
+        : route.continue(),
+    );
+    await twin.goto(url);
+    return await axeRun(twin, options);
+  } finally {
+    await scratch.close();
+  }
+}
+
+async function axeRun(page: Page, { include, exclude, runOptions }: AxeCheckOptions): Promise<AxeResults> {
   const loaded = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== "undefined");
   if (!loaded) await page.evaluate(axeSource);
   return page.evaluate(

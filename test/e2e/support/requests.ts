@@ -12,6 +12,8 @@ export interface RecordedRequest {
   resourceType: string;
   /** The URL of the frame that made it, when known. */
   frameUrl?: string;
+  /** The Referer header sent, if any. */
+  referer?: string;
 }
 
 export interface RequestLog {
@@ -53,7 +55,13 @@ export async function recordRequests(
     } catch {
       // Service-worker requests have no frame.
     }
-    all.push({ url: request.url(), method: request.method(), resourceType: request.resourceType(), frameUrl });
+    all.push({
+      url: request.url(),
+      method: request.method(),
+      resourceType: request.resourceType(),
+      frameUrl,
+      referer: request.headers()["referer"],
+    });
   });
 
   await context.route(
