@@ -142,7 +142,7 @@ export async function createCase(
   request: CompleteRequest,
   { submissionToken, language }: { submissionToken: string; language: string },
 ): Promise<{ receipt: CaseReceipt; duplicate: boolean }> {
-  const existing = await findRecentSubmission(services, submissionToken);
+  const existing = await receiptForResubmission(services, submissionToken);
   if (existing) return { receipt: existing, duplicate: true };
 
   const now = services.now();
@@ -208,7 +208,7 @@ export async function createCase(
     return { receipt: { caseId, reference, secret }, duplicate: false };
   } catch (error) {
     // Two submissions of the same form raced; the other one created the case.
-    const raced = await findRecentSubmission(services, submissionToken);
+    const raced = await receiptForResubmission(services, submissionToken);
     if (raced) return { receipt: raced, duplicate: true };
     throw error;
   }
@@ -222,8 +222,13 @@ async function uniqueReference(db: Db): Promise<string> {
   }
 }
 
-/** The case this form token created, if it was created within the resubmit window. */
-async function findRecentSubmission(services: Services, submissionToken: string): Promise<CaseReceipt | null> {
+/**
+ * The receipt of the case this form token created, if that was within the
+ * resubmit window. Only a request that still carries the draft cookie has the
+ * token, and the first response clears it: so only a genuine double submit
+ * sees the receipt twice, never a later replay.
+ */
+export async function receiptForResubmission(services: Services, submissionToken: string): Promise<CaseReceipt | null> {
   const row = await services.db
     .selectFrom("case")
     .select(["id", "reference", "received_at"])

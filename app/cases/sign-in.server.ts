@@ -32,12 +32,12 @@ export type SignInResult =
   | { ok: false; reason: "invalid" | "rate_limited"; retryAfterSeconds?: number };
 
 /**
- * Input as typed, in the form that is compared: spaces and dashes (which
- * references and secrets are shown grouped with) dropped, and the digits of
+ * Input as typed, in the form that is compared: spaces, dashes and dots
+ * (what people group digits with) dropped, and the digits of
  * any script read as 0–9, since a Persian or Arabic keyboard types its own.
  */
 function normaliseTyped(value: string): string {
-  return foldDigits(value.normalize("NFKC")).replace(/[\s\p{Pd}]/gu, "");
+  return foldDigits(value.normalize("NFKC")).replace(/[\s\p{Pd}.]/gu, "");
 }
 
 const DECIMAL_DIGIT = /\p{Nd}/u;
@@ -56,7 +56,7 @@ function foldDigits(value: string): string {
   });
 }
 
-/** A reference as typed ("1234 5678-9012") in its stored form ("123456789012"). */
+/** A reference as typed ("4821 0937-5512") in its stored form ("482109375512"). */
 export function normaliseReference(reference: string): string {
   return normaliseTyped(reference);
 }

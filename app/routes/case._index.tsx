@@ -1,4 +1,4 @@
-import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { json, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { signInToCase } from "~/cases/sign-in.server";
@@ -16,6 +16,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return json({ title: `${t("signIn.title")} – ${t("common:site.name")}`, signedOut });
 }
 
+/** A rate-limited sign-in tells the browser when to try again. */
+export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const retryAfter = actionHeaders.get("Retry-After");
+  return retryAfter ? { "Retry-After": retryAfter } : {};
+};
+
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title }];
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -25,8 +31,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const values = { reference };
   if (!reference.trim() || !secret.trim()) {
     const errors = [
-      ...(!reference.trim() ? [{ field: "reference", key: "signIn.errors.referenceMissing" }] : []),
-      ...(!secret.trim() ? [{ field: "secret", key: "signIn.errors.secretMissing" }] : []),
+      ...(!reference.trim() ? [{ field: "reference", key: "case:signIn.errors.referenceMissing" }] : []),
+      ...(!secret.trim() ? [{ field: "secret", key: "case:signIn.errors.secretMissing" }] : []),
     ];
     return json({ errors, values }, { status: 400 });
   }
@@ -35,12 +41,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (result.reason === "rate_limited") {
     const minutes = Math.max(1, Math.ceil((result.retryAfterSeconds ?? 60) / 60));
     return json(
-      { errors: [{ field: "reference", key: "signIn.errors.rateLimited", params: { count: minutes } }], values },
+      { errors: [{ field: "reference", key: "case:signIn.errors.rateLimited", params: { count: minutes } }], values },
       { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds ?? 60) } },
     );
   }
   // The same words whether the reference exists or not.
-  return json({ errors: [{ field: "reference", key: "signIn.errors.invalid" }], values }, { status: 400 });
+  return json({ errors: [{ field: "reference", key: "case:signIn.errors.invalid" }], values }, { status: 400 });
 }
 
 export default function CaseSignIn() {

@@ -25,9 +25,9 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.t
 export async function action({ request, context }: ActionFunctionArgs) {
   const { caseId, headers } = await requireOpenCase(context, request);
   const body = String((await readForm(request)).body ?? "").trim();
-  if (!body) return json({ errors: [{ field: "body", key: "messages.errors.empty" }], body }, { status: 400, headers });
+  if (!body) return json({ errors: [{ field: "body", key: "case:messages.errors.empty" }], body }, { status: 400, headers });
   if (body.length > MAX_MESSAGE_LENGTH)
-    return json({ errors: [{ field: "body", key: "messages.errors.tooLong", params: { max: MAX_MESSAGE_LENGTH } }], body }, { status: 400, headers });
+    return json({ errors: [{ field: "body", key: "case:messages.errors.tooLong", params: { max: MAX_MESSAGE_LENGTH } }], body }, { status: 400, headers });
   await sendMessageFromRequester(context, caseId, body, await i18nServer.getLocale(request));
   return redirect("/case/messages?sent=1", { headers });
 }

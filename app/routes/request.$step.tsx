@@ -1,7 +1,7 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
-import { addMonths, ANSWER_WITHIN_MONTHS, createCase, decideRoute, submissionExists } from "~/cases/cases.server";
+import { addMonths, ANSWER_WITHIN_MONTHS, createCase, decideRoute, receiptForResubmission, submissionExists } from "~/cases/cases.server";
 import { countriesByName } from "~/cases/countries";
 import { clearDraftCookie, deleteDraft, loadDraft, readDraftToken, saveDraft } from "~/cases/drafts.server";
 import {
@@ -64,6 +64,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const draft = await loadDraft(context, token);
 
   if (step === "review") {
+    // A second click that arrives after the first one created the case sees the same receipt.
+    const resent = token ? await receiptForResubmission(context, token) : null;
+    if (resent) {
+      return json({ outcome: "created", reference: resent.reference, secret: resent.secret } as const, {
+        headers: [["Set-Cookie", await clearDraftCookie(context)], ["Set-Cookie", await createCaseSession(context, resent.caseId)]],
+      });
+    }
     if (!token || !draft) {
       // The form was sent before, or the draft expired: say so plainly, show nothing of any case.
       const alreadySent = token ? await submissionExists(context, token) : false;

@@ -63,6 +63,7 @@ describe("secrets and references", () => {
   it("reads a reference typed with spaces or dashes", () => {
     expect(normaliseReference(" 4829 1573-0264 ")).toBe(REFERENCE);
     expect(normaliseReference("4829–1573–0264")).toBe(REFERENCE); // en dashes, as a phone may type them
+    expect(normaliseReference("4829.1573.0264")).toBe(REFERENCE);
     expect(normaliseReference("４８２９ １５７３ ０２６４")).toBe(REFERENCE); // full-width
     expect(normaliseReference("۴۸۲۹ ۱۵۷۳ ۰۲۶۴")).toBe(REFERENCE); // Persian keyboard
     expect(normaliseReference("٤٨٢٩-١٥٧٣-٠٢٦٤")).toBe(REFERENCE); // Arabic-Indic
