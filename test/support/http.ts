@@ -14,6 +14,8 @@ import type { TestDatabase } from "./databases";
 export interface TestServer {
   url: string;
   env: Env;
+  /** The server's services: tests move its clock and act as staff through it. */
+  services: Services;
   close(): Promise<void>;
 }
 
@@ -22,7 +24,7 @@ export async function startTestServer(
   database: TestDatabase,
   overrides: Record<string, string> = {},
   serviceOverrides: Partial<Services> = {},
-): Promise<TestServer & { services: Services }> {
+): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "reclaim-data-"));
   const env = loadEnv({ NODE_ENV: "production", RECLAIM_DATA_DIR: dataDir, DATABASE_URL: database.url, LOG_LEVEL: "silent", ...overrides }, () => {});
   const build = (await import(/* @vite-ignore */ pathToFileURL(path.resolve("build/index.js")).href)) as ServerBuild;
