@@ -39,6 +39,29 @@ const config = (purpose: string): ColumnAnnotation => ({
   retention: "while the organisation is registered",
 });
 
+const CASE_RETENTION = "the case's retention period; erased or anonymised on the requester's erasure request";
+const caseColumn = (purpose: string, category: DataCategory = "special", extra: Partial<ColumnAnnotation> = {}): ColumnAnnotation => ({
+  purpose,
+  category,
+  basis: "public-task",
+  retention: CASE_RETENTION,
+  ...extra,
+});
+const identity = (purpose: string, category: DataCategory): ColumnAnnotation => ({
+  purpose,
+  category,
+  basis: "consent",
+  retention: "until the requester removes it, erases the case, or the case's retention period ends",
+  encrypted: true,
+});
+const security = (purpose: string, retention: string): ColumnAnnotation => ({ purpose, category: "security", basis: "legitimate-interest", retention });
+const sightingColumn = (purpose: string, category: DataCategory = "special"): ColumnAnnotation => ({
+  purpose,
+  category,
+  basis: "public-task",
+  retention: "while the material may still circulate; reviewed yearly",
+});
+
 export const annotations: Record<string, TableAnnotation> = {
   organisation: {
     purpose: "Organisations that handle requests, file them for victims, or report sightings.",
@@ -49,6 +72,169 @@ export const annotations: Record<string, TableAnnotation> = {
       country: config("Routes requests from residents of a member state to its coordinating authority."),
       serves_countries: config("Routes voluntary-route requests to a partner serving the requester's country."),
       created_at: config("Bookkeeping."),
+    },
+  },
+  subject: {
+    purpose: "Who a requester is and how to reach them, apart from case data and encrypted per field.",
+    columns: {
+      id: identity("Pseudonymous link from a case to its requester.", "identity"),
+      email_enc: identity("Neutral update notices, only if the requester chose e-mail.", "contact"),
+      email_bidx: identity("Finding a requester by e-mail without storing it in plain (keyed blind index).", "contact"),
+      contact_organisation_enc: identity("The organisation the requester named to pass updates on.", "contact"),
+      created_at: { ...identity("Bookkeeping.", "identity"), encrypted: false },
+      updated_at: { ...identity("Bookkeeping.", "identity"), encrypted: false },
+    },
+  },
+  case: {
+    purpose: "A request for information and removal support (Art. 20 and 21 of the proposed regulation).",
+    columns: {
+      id: caseColumn("Identifies the case internally."),
+      reference: caseColumn("Lets the requester come back without an account."),
+      secret_hash: { ...caseColumn("Proves the requester knows the secret; argon2id, the secret itself is never stored.", "security") },
+      submission_hash: caseColumn("Makes a double submit return the same case instead of a second one.", "security"),
+      subject_id: caseColumn("Links the case to its requester's encrypted identity."),
+      route: caseColumn("EU right or voluntary route: decides the legal basis and what the requester is told."),
+      country: caseColumn("Decides the route and the handling authority."),
+      language: caseColumn("Notices and e-mails reach the requester in their language."),
+      relation: caseColumn("Who is asking: the person depicted or a representative."),
+      wants_information: caseColumn("What the requester asked for."),
+      wants_removal: caseColumn("What the requester asked for."),
+      disclosure: caseColumn("How much the requester wants to be told; binds the authority."),
+      contact_method: caseColumn("Whether and how the requester wants notices."),
+      handling_organisation_id: caseColumn("Which organisation handles the request."),
+      status: caseColumn("Where the request stands."),
+      identity_verified_at: caseColumn("Nothing is disclosed before identity or mandate is verified (Art. 20(2)(c))."),
+      received_at: caseColumn("Start of the one-month answer period (GDPR Art. 12(3))."),
+      due_at: caseColumn("The answer's due date."),
+      extended_due_at: caseColumn("A due date extended once, with reasons."),
+      closed_at: caseColumn("Start of the retention period after closing."),
+      updated_at: caseColumn("Bookkeeping."),
+    },
+  },
+  item: {
+    purpose: "What the requester identified: web addresses, hashes of files, references. Never the imagery itself.",
+    columns: {
+      id: caseColumn("Identifies the item."),
+      case_id: caseColumn("The case the item belongs to."),
+      kind: caseColumn("How the item identifies the material."),
+      value: caseColumn("The web address, hash or reference; never shown back to the requester."),
+      pdq_quality: caseColumn("Low-quality perceptual hashes are not matched."),
+      added_by: caseColumn("Who added the item."),
+      added_at: caseColumn("When the item was added."),
+    },
+  },
+  case_event: {
+    purpose: "The case's timeline, rendered in the reader's language from template keys.",
+    columns: {
+      id: caseColumn("Identifies the event."),
+      case_id: caseColumn("The case the event belongs to."),
+      at: caseColumn("When it happened."),
+      template: caseColumn("What happened, as a translation key."),
+      params: caseColumn("The template's values."),
+      visible_to_requester: caseColumn("Whether the requester sees the event."),
+      actor: caseColumn("Who acted: requester, staff or system."),
+      note_enc: caseColumn("A caseworker's free text to the requester.", "special", { encrypted: true }),
+      note_language: caseColumn("The note's language, shown to the reader."),
+    },
+  },
+  message: {
+    purpose: "Messages between requester and caseworker.",
+    columns: {
+      id: caseColumn("Identifies the message."),
+      case_id: caseColumn("The case the message belongs to."),
+      direction: caseColumn("Who wrote it."),
+      body_enc: caseColumn("The message.", "special", { encrypted: true }),
+      language: caseColumn("The writer's language."),
+      sent_at: caseColumn("When it was sent."),
+      read_at: caseColumn("Tells the requester about unread replies."),
+    },
+  },
+  provider: {
+    purpose: "Directory of hosting and online service providers and their points of contact (DSA Art. 11/12).",
+    columns: {
+      id: config("Identifies the provider."),
+      name: config("Told to requesters as the provider that reported or hosted the material."),
+      country: config("Told to requesters; decides which authority can order removal."),
+      removal_contact: config("Where removal notices go (a provider's published point of contact)."),
+      languages: config("Notices go out in a language the provider accepts."),
+      created_at: config("Bookkeeping."),
+    },
+  },
+  sighting: {
+    purpose: "Reports of where known material was found, from hotlines, providers and the EU Centre.",
+    columns: {
+      id: sightingColumn("Identifies the sighting."),
+      source_organisation_id: sightingColumn("Who reported it.", "case"),
+      source_ref: sightingColumn("The reporter's own id, so a retried report is not stored twice.", "case"),
+      provider_id: sightingColumn("The provider that hosted it.", "case"),
+      url: sightingColumn("Where it was found: for notices to the provider only, never shown to a requester."),
+      pdq: sightingColumn("Perceptual hash, for matching."),
+      pdq_quality: sightingColumn("Low-quality hashes are not matched."),
+      sha256: sightingColumn("Exact hash, for matching."),
+      md5: sightingColumn("Exact hash as hotline lists use, for matching."),
+      reported_at: sightingColumn("Told to the requester (Art. 20)."),
+      forwarded_to: sightingColumn("Told to the requester: which authorities it was forwarded to (Art. 20)."),
+      forwarded_at: sightingColumn("Told to the requester (Art. 20)."),
+      removal_state: sightingColumn("Told to the requester: whether it was removed (Art. 20)."),
+      removed_at: sightingColumn("Time to removal."),
+      withheld_until: sightingColumn("Law enforcement's hold on information or removal (up to 18 months)."),
+      created_at: sightingColumn("Bookkeeping."),
+    },
+  },
+  match: {
+    purpose: "Links between a requester's items and sightings; candidates until a caseworker decides.",
+    columns: {
+      id: caseColumn("Identifies the match."),
+      case_id: caseColumn("The case."),
+      item_id: caseColumn("The requester's item."),
+      sighting_id: caseColumn("The sighting."),
+      distance: caseColumn("How close a perceptual match is, for the caseworker's review."),
+      state: caseColumn("Nothing is disclosed on a candidate: only confirmed matches reach the requester."),
+      decided_by: caseColumn("Accountability for the decision."),
+      decided_at: caseColumn("Accountability for the decision."),
+      created_at: caseColumn("Bookkeeping."),
+    },
+  },
+  request_draft: {
+    purpose: "A request being filled in, so answers survive between steps without JavaScript.",
+    columns: {
+      id: { purpose: "SHA-256 of the draft cookie's token.", category: "security", basis: "public-task", retention: "24 hours after the last step" },
+      data_enc: { purpose: "The answers so far.", category: "special", basis: "public-task", retention: "24 hours after the last step, or until sent", encrypted: true },
+      created_at: { purpose: "Bookkeeping.", category: "operational", basis: "public-task", retention: "24 hours after the last step" },
+      expires_at: { purpose: "When the draft is deleted.", category: "operational", basis: "public-task", retention: "24 hours after the last step" },
+    },
+  },
+  case_session: {
+    purpose: "A requester signed in with reference and secret.",
+    columns: {
+      id: security("SHA-256 of the session token: a leak of the table gives no usable session.", "until the session expires (30 minutes idle)"),
+      case_id: security("The case the session opens.", "until the session expires (30 minutes idle)"),
+      expires_at: security("Idle timeout.", "until the session expires (30 minutes idle)"),
+    },
+  },
+  rate_limit: {
+    purpose: "Stops guessing of references and secrets.",
+    columns: {
+      key: security("Keyed hash of the client address or reference: no plaintext.", "one hour after the window starts"),
+      failures: security("Failed attempts in the window.", "one hour after the window starts"),
+      window_started_at: security("Start of the counting window.", "one hour after the window starts"),
+      next_attempt_at: security("Growing delay between attempts.", "one hour after the window starts"),
+      expires_at: security("When the counter is deleted.", "one hour after the window starts"),
+    },
+  },
+  outbox: {
+    purpose: "Outgoing neutral e-mail notices, with retries.",
+    columns: {
+      id: { purpose: "Identifies the e-mail.", category: "operational", basis: "consent", retention: "30 days after delivery" },
+      recipient_enc: { purpose: "Where the notice goes.", category: "contact", basis: "consent", retention: "30 days after delivery", encrypted: true },
+      template: { purpose: "Which neutral notice.", category: "operational", basis: "consent", retention: "30 days after delivery" },
+      language: { purpose: "The requester's language.", category: "operational", basis: "consent", retention: "30 days after delivery" },
+      status: { purpose: "Delivery state.", category: "operational", basis: "consent", retention: "30 days after delivery" },
+      attempts: { purpose: "Retries with back-off.", category: "operational", basis: "consent", retention: "30 days after delivery" },
+      next_attempt_at: { purpose: "Retries with back-off.", category: "operational", basis: "consent", retention: "30 days after delivery" },
+      last_error: { purpose: "Diagnosing delivery, without addresses.", category: "operational", basis: "consent", retention: "30 days after delivery" },
+      created_at: { purpose: "Bookkeeping.", category: "operational", basis: "consent", retention: "30 days after delivery" },
+      sent_at: { purpose: "Delivery time.", category: "operational", basis: "consent", retention: "30 days after delivery" },
     },
   },
 };
