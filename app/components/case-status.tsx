@@ -146,10 +146,9 @@ function Instance({ instance, lng }: { instance: InstanceView; lng: string }) {
       <dt>{t("instances.forwarded")}</dt>
       <dd>
         {instance.forwardedTo.length
-          ? t("instances.forwardedTo", {
-              authorities: new Intl.ListFormat(lng, { type: "conjunction" }).format(instance.forwardedTo),
-              date: instance.forwardedAt ? formatDate(instance.forwardedAt, lng) : "",
-            })
+          ? instance.forwardedAt
+            ? t("instances.forwardedTo", { authorities: listFormat(instance.forwardedTo, lng), date: formatDate(instance.forwardedAt, lng) })
+            : t("instances.forwardedToNoDate", { authorities: listFormat(instance.forwardedTo, lng) })
           : t("instances.notForwarded")}
       </dd>
       <dt>{t("instances.removal")}</dt>
@@ -165,3 +164,5 @@ function Instance({ instance, lng }: { instance: InstanceView; lng: string }) {
     </dl>
   );
 }
+
+const listFormat = (values: string[], lng: string) => new Intl.ListFormat(lng, { type: "conjunction" }).format(values);
