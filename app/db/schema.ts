@@ -19,6 +19,10 @@ export interface Database {
   case_session: CaseSessionTable;
   rate_limit: RateLimitTable;
   outbox: OutboxTable;
+  staff_user: StaffUserTable;
+  staff_session: StaffSessionTable;
+  mandate: MandateTable;
+  case_note: CaseNoteTable;
 }
 
 /** 0 or 1: booleans are integers on both databases. */
@@ -113,8 +117,21 @@ export interface CaseTable {
   extended_due_at: Timestamp | null;
   closed_at: Timestamp | null;
   updated_at: Timestamp;
+  /** The support organisation that filed on the victim's behalf, if any. */
+  filed_by_organisation_id: string | null;
+  /** The caseworker working on it. */
+  assigned_to: string | null;
+  identity_verification_method: IdentityVerificationMethod | null;
+  identity_verified_by: string | null;
+  /** Why the due date was extended: the requester sees it. */
+  extension_reason_enc: string | null;
+  /** Why the request was not taken up: the requester sees it. */
+  rejection_reason_enc: string | null;
 }
 export type Case = Selectable<CaseTable>;
+
+export const IDENTITY_VERIFICATION_METHODS = ["support_organisation", "in_person", "video_call", "documents_outside_portal"] as const;
+export type IdentityVerificationMethod = (typeof IDENTITY_VERIFICATION_METHODS)[number];
 export type NewCase = Insertable<CaseTable>;
 
 export const ITEM_KINDS = ["url", "pdq", "sha256", "md5", "reference"] as const;
@@ -244,4 +261,74 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: Timestamp;
   sent_at: Timestamp | null;
+}
+
+export const STAFF_ROLES = ["support_worker", "caseworker", "supervisor", "administrator"] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export interface StaffUserTable {
+  id: string;
+  organisation_id: string;
+  role: StaffRole;
+  display_name: string;
+  email_enc: string;
+  /** Keyed blind index of the lower-cased e-mail: sign-in looks staff up without plaintext. */
+  email_bidx: string;
+  /** argon2id; null until the account is set up through its one-time link. */
+  password_hash: string | null;
+  /** TOTP key (RFC 6238), encrypted; null until enrolled. */
+  totp_key_enc: string | null;
+  totp_enabled_at: Timestamp | null;
+  /** JSON array of SHA-256 hashes of unused one-time recovery codes. */
+  recovery_codes: string;
+  failed_attempts: number;
+  locked_until: Timestamp | null;
+  /** SHA-256 of the one-time set-up (or invitation) link's token. */
+  setup_token_hash: string | null;
+  setup_expires_at: Timestamp | null;
+  invited_by: string | null;
+  created_at: Timestamp;
+  disabled_at: Timestamp | null;
+}
+export type StaffUser = Selectable<StaffUserTable>;
+
+export interface StaffSessionTable {
+  /** SHA-256 of the session token. */
+  id: string;
+  user_id: string;
+  expires_at: Timestamp;
+  /** 1 once the second factor was given in this session. */
+  two_factor_verified: Flag;
+}
+
+export const MANDATE_RELATIONS = ["parent_guardian", "legal_representative", "authorised_organisation"] as const;
+export type MandateRelation = (typeof MANDATE_RELATIONS)[number];
+export const MANDATE_SCOPES = ["information", "removal", "both"] as const;
+export type MandateScope = (typeof MANDATE_SCOPES)[number];
+
+/** Who acts for the victim, on what basis, recorded by whom (the evidence itself stays with the organisation). */
+export interface MandateTable {
+  id: string;
+  case_id: string;
+  organisation_id: string;
+  relation: MandateRelation;
+  basis_enc: string;
+  evidence_reference_enc: string;
+  /** The date of the mandate (YYYY-MM-DD). */
+  mandate_date: string;
+  scope: MandateScope;
+  /** Who keeps the reference and secret: the victim or the organisation. */
+  receipt_holder: "victim" | "organisation";
+  recorded_by: string;
+  recorded_at: Timestamp;
+}
+export type Mandate = Selectable<MandateTable>;
+
+/** Caseworkers' internal notes: never shown to the requester. */
+export interface CaseNoteTable {
+  id: string;
+  case_id: string;
+  author_id: string;
+  body_enc: string;
+  created_at: Timestamp;
 }

@@ -55,6 +55,13 @@ const identity = (purpose: string, category: DataCategory): ColumnAnnotation => 
   encrypted: true,
 });
 const security = (purpose: string, retention: string): ColumnAnnotation => ({ purpose, category: "security", basis: "legitimate-interest", retention });
+const staff = (purpose: string): ColumnAnnotation => ({
+  purpose,
+  category: "identity",
+  basis: "legitimate-interest",
+  retention: "while the account exists, then 2 years for accountability",
+});
+const staffSecurity = (purpose: string): ColumnAnnotation => ({ ...staff(purpose), category: "security" });
 const sightingColumn = (purpose: string, category: DataCategory = "special"): ColumnAnnotation => ({
   purpose,
   category,
@@ -109,6 +116,12 @@ export const annotations: Record<string, TableAnnotation> = {
       extended_due_at: caseColumn("A due date extended once, with reasons."),
       closed_at: caseColumn("Start of the retention period after closing."),
       updated_at: caseColumn("Bookkeeping."),
+      filed_by_organisation_id: caseColumn("The support organisation that filed for the victim may follow the case."),
+      assigned_to: caseColumn("The caseworker responsible."),
+      identity_verification_method: caseColumn("How identity or mandate was verified (Art. 20(2)(c)); no documents are stored."),
+      identity_verified_by: caseColumn("Accountability for the verification."),
+      extension_reason_enc: caseColumn("Why the answer takes longer (GDPR Art. 12(3)); the requester sees it.", "special", { encrypted: true }),
+      rejection_reason_enc: caseColumn("Why the request was not taken up; the requester sees it.", "special", { encrypted: true }),
     },
   },
   item: {
@@ -235,6 +248,63 @@ export const annotations: Record<string, TableAnnotation> = {
       last_error: { purpose: "Diagnosing delivery, without addresses.", category: "operational", basis: "consent", retention: "30 days after delivery" },
       created_at: { purpose: "Bookkeeping.", category: "operational", basis: "consent", retention: "30 days after delivery" },
       sent_at: { purpose: "Delivery time.", category: "operational", basis: "consent", retention: "30 days after delivery" },
+    },
+  },
+  staff_user: {
+    purpose: "Staff accounts of the organisations that handle requests or file them for victims.",
+    columns: {
+      id: staff("Identifies the account; recorded on every action for accountability."),
+      organisation_id: staff("Which organisation's cases the account may reach."),
+      role: staff("What the account may do."),
+      display_name: staff("Shown to colleagues and in audit trails."),
+      email_enc: { ...staff("Sign-in and invitations."), encrypted: true },
+      email_bidx: staff("Finds the account at sign-in without storing the e-mail in plain (keyed blind index)."),
+      password_hash: staffSecurity("argon2id of the password."),
+      totp_key_enc: { ...staffSecurity("Second factor (TOTP)."), encrypted: true },
+      totp_enabled_at: staffSecurity("Whether the second factor is enrolled."),
+      recovery_codes: staffSecurity("Hashes of one-time recovery codes."),
+      failed_attempts: staffSecurity("Locks the account after repeated failures."),
+      locked_until: staffSecurity("Locks the account after repeated failures."),
+      setup_token_hash: staffSecurity("The one-time set-up or invitation link (hashed)."),
+      setup_expires_at: staffSecurity("Invitation links expire."),
+      invited_by: staff("Accountability for who created the account."),
+      created_at: staff("Bookkeeping."),
+      disabled_at: staff("Disabled accounts cannot sign in."),
+    },
+  },
+  staff_session: {
+    purpose: "A signed-in staff member.",
+    columns: {
+      id: security("SHA-256 of the session token.", "until the session expires (30 minutes idle)"),
+      user_id: security("The account.", "until the session expires (30 minutes idle)"),
+      expires_at: security("Idle timeout.", "until the session expires (30 minutes idle)"),
+      two_factor_verified: security("Whether the second factor was given.", "until the session expires (30 minutes idle)"),
+    },
+  },
+  mandate: {
+    purpose: "Who acts for a victim, on what basis and in what scope; the evidence itself stays with the organisation.",
+    columns: {
+      id: caseColumn("Identifies the mandate."),
+      case_id: caseColumn("The case."),
+      organisation_id: caseColumn("The organisation acting for the victim."),
+      relation: caseColumn("Parent or guardian, legal representative, or an organisation the victim authorised."),
+      basis_enc: caseColumn("The basis of the mandate.", "special", { encrypted: true }),
+      evidence_reference_enc: caseColumn("Where the organisation keeps the evidence (not the document).", "special", { encrypted: true }),
+      mandate_date: caseColumn("When the mandate was given."),
+      scope: caseColumn("Information, removal or both."),
+      receipt_holder: caseColumn("Who keeps the reference and secret, as the victim prefers."),
+      recorded_by: caseColumn("Accountability."),
+      recorded_at: caseColumn("Accountability."),
+    },
+  },
+  case_note: {
+    purpose: "Caseworkers' internal notes, never shown to the requester.",
+    columns: {
+      id: caseColumn("Identifies the note."),
+      case_id: caseColumn("The case."),
+      author_id: caseColumn("Accountability."),
+      body_enc: caseColumn("The note.", "special", { encrypted: true }),
+      created_at: caseColumn("Bookkeeping."),
     },
   },
 };

@@ -24,6 +24,8 @@ export interface KyselyAdapterConfig<DB, ST extends keyof DB & string, UT extend
   userIdColumn: keyof DB[ST] & string;
   /** Columns of the user table returned as the user's attributes. */
   userColumns?: readonly (keyof DB[UT] & string)[];
+  /** Columns of the session table stored from and returned as the session's attributes. */
+  sessionColumns?: readonly (keyof DB[ST] & string)[];
   /** The clock deleteExpiredSessions compares against. */
   now: () => Date;
 }
@@ -44,13 +46,14 @@ export function createKyselyAdapter<DB, ST extends keyof DB & string, UT extends
   const userTable: string = config.userTable;
   const userIdColumn: string = config.userIdColumn;
   const userColumns: string[] = [...(config.userColumns ?? [])];
+  const sessionColumns: string[] = [...(config.sessionColumns ?? [])];
   const { now } = config;
 
-  const toDatabaseSession = (id: string, userId: string, expiresAt: string): DatabaseSession => ({
+  const toDatabaseSession = (id: string, userId: string, expiresAt: string, row: Record<string, unknown> = {}): DatabaseSession => ({
     id,
     userId,
     expiresAt: new Date(expiresAt),
-    attributes: {},
+    attributes: Object.fromEntries(sessionColumns.map((column) => [column, row[`sattr_${column}`]])),
   });
 
   return {
@@ -61,10 +64,11 @@ export function createKyselyAdapter<DB, ST extends keyof DB & string, UT extends
         .select([`s.${userIdColumn} as session_user_id`, "s.expires_at as session_expires_at", "u.id as found_user_id"])
         // Attributes get a prefix of their own so no user column can collide with the fields above.
         .select(userColumns.map((column) => `u.${column} as attr_${column}`))
+        .select(sessionColumns.map((column) => `s.${column} as sattr_${column}`))
         .where("s.id", "=", hashSessionId(sessionId))
         .executeTakeFirst();
       if (!row) return [null, null];
-      const session = toDatabaseSession(sessionId, row.session_user_id, row.session_expires_at);
+      const session = toDatabaseSession(sessionId, row.session_user_id, row.session_expires_at, row);
       if (row.found_user_id === null) return [session, null];
       const attributes = Object.fromEntries(userColumns.map((column) => [column, row[`attr_${column}`]]));
       return [session, { id: row.found_user_id, attributes }];
@@ -74,16 +78,22 @@ export function createKyselyAdapter<DB, ST extends keyof DB & string, UT extends
       const rows = await db
         .selectFrom(sessionTable)
         .select(["id", `${userIdColumn} as user_id`, "expires_at"])
+        .select(sessionColumns.map((column) => `${column} as sattr_${column}`))
         .where(userIdColumn, "=", userId)
         .orderBy("expires_at")
         .execute();
-      return rows.map((row) => toDatabaseSession(row.id, row.user_id, row.expires_at));
+      return rows.map((row) => toDatabaseSession(row.id, row.user_id, row.expires_at, row));
     },
 
     async setSession(session): Promise<void> {
       await db
         .insertInto(sessionTable)
-        .values({ id: hashSessionId(session.id), [userIdColumn]: session.userId, expires_at: session.expiresAt.toISOString() })
+        .values({
+          id: hashSessionId(session.id),
+          [userIdColumn]: session.userId,
+          expires_at: session.expiresAt.toISOString(),
+          ...Object.fromEntries(sessionColumns.map((column) => [column, (session.attributes as Record<string, unknown>)[column]])),
+        })
         .execute();
     },
 
