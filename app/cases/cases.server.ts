@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomInt, randomUUID } from "node:crypto";
 import type { Services } from "~/context";
 import type { Db } from "~/db/db.server";
-import { EU_CENTRE_ID, type CaseStatus, type Flag, type Route } from "~/db/schema";
+import { EU_CENTRE_ID, type CaseStatus, type Flag, type MandateRelation, type MandateScope, type Route } from "~/db/schema";
 import { enqueueMail } from "~/mail/outbox.server";
 import { isEuMemberState } from "./countries";
 import { REFERENCE_LENGTH, SECRET_LENGTH } from "./format";
@@ -137,10 +137,24 @@ async function notifyRequester(services: Services, caseId: string, db: Db): Prom
  * transaction, so a failure leaves nothing behind. A second submission of the
  * same form (a double click) gets the same case back instead of a new one.
  */
+/** A request filed by a support worker for a victim, with the mandate it rests on. */
+export interface OnBehalf {
+  organisationId: string;
+  userId: string;
+  mandate: {
+    relation: MandateRelation;
+    basis: string;
+    evidenceReference: string;
+    date: string;
+    scope: MandateScope;
+    receiptHolder: "victim" | "organisation";
+  };
+}
+
 export async function createCase(
   services: Services,
-  request: CompleteRequest,
-  { submissionToken, language }: { submissionToken: string; language: string },
+  request: Omit<CompleteRequest, "who"> & { who?: CompleteRequest["who"] },
+  { submissionToken, language, onBehalf }: { submissionToken: string; language: string; onBehalf?: OnBehalf },
 ): Promise<{ receipt: CaseReceipt; duplicate: boolean }> {
   const existing = await receiptForResubmission(services, submissionToken);
   if (existing) return { receipt: existing, duplicate: true };
@@ -181,7 +195,7 @@ export async function createCase(
           route,
           country: request.where.country,
           language,
-          relation: request.who.relation,
+          relation: onBehalf || !request.who ? "support_organisation" : request.who.relation,
           wants_information: wants === "removal" ? 0 : 1,
           wants_removal: wants === "information" ? 0 : 1,
           disclosure: request.detail.disclosure,
@@ -194,8 +208,33 @@ export async function createCase(
           extended_due_at: null,
           closed_at: null,
           updated_at: at,
+          filed_by_organisation_id: onBehalf?.organisationId ?? null,
+          assigned_to: null,
+          identity_verification_method: null,
+          identity_verified_by: null,
+          extension_reason_enc: null,
+          rejection_reason_enc: null,
         })
         .execute();
+      if (onBehalf) {
+        const { mandate } = onBehalf;
+        await trx
+          .insertInto("mandate")
+          .values({
+            id: randomUUID(),
+            case_id: caseId,
+            organisation_id: onBehalf.organisationId,
+            relation: mandate.relation,
+            basis_enc: services.vault.encrypt(mandate.basis, "mandate.basis_enc"),
+            evidence_reference_enc: services.vault.encrypt(mandate.evidenceReference, "mandate.evidence_reference_enc"),
+            mandate_date: mandate.date,
+            scope: mandate.scope,
+            receipt_holder: mandate.receiptHolder,
+            recorded_by: onBehalf.userId,
+            recorded_at: at,
+          })
+          .execute();
+      }
       await trx.insertInto("item").values(itemRows(caseId, request.parsedItems, "requester", at)).execute();
       await addCaseEvent(
         services,

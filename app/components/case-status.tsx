@@ -60,7 +60,13 @@ export function CaseStatusDetails({ status }: { status: CaseStatusView }) {
           {status.timeline.map((entry) => (
             <li key={entry.id}>
               <time dateTime={entry.at}>{formatDate(entry.at, lng)}</time>
-              <p>{t(`events.${entry.template}`, { ...entry.params, level: entry.params.level ? t(`levels.${entry.params.level}`) : undefined })}</p>
+              <p>
+                {t(`events.${entry.template}`, {
+                  ...entry.params,
+                  level: entry.params.level ? t(`levels.${entry.params.level}`) : undefined,
+                  date: typeof entry.params.date === "string" ? formatDate(entry.params.date, lng) : undefined,
+                })}
+              </p>
               {entry.note ? (
                 <blockquote lang={entry.note.language} dir="auto">
                   <p>{entry.note.text}</p>

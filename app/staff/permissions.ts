@@ -10,10 +10,13 @@ import type { StaffRole } from "~/db/schema";
  * The matrix is data, so a test can walk all of it.
  */
 export const ROLE_PERMISSIONS: Record<StaffRole, readonly string[]> = {
+  // A support worker acts for the victim on what their organisation filed: a
+  // resource of its own ("filed-case"), so no case permission of theirs ever
+  // opens a caseworker's page.
   support_worker: [
     "create:case:any",
-    "read:case:filed-by-own-org",
-    "update:case:filed-by-own-org",
+    "read:filed-case:filed-by-own-org",
+    "update:filed-case:filed-by-own-org",
   ],
   caseworker: [
     "read:queue:own-org",
