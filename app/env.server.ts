@@ -27,6 +27,11 @@ const schema = z.object({
   PUBLIC_URL: z.string().url().optional(),
   QUICK_EXIT_URL: z.string().url().default("https://www.bbc.com/weather"),
   LOG_LEVEL: z.enum(["silent", "error", "warn", "info"]).default("info"),
+  // Retention (docs/decisions/008-retention.md); unfinished requests, sessions and rate limits end on expiry.
+  RETENTION_WITHDRAWN_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  RETENTION_CLOSED_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  RETENTION_MAIL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  RETENTION_AUDIT_DAYS: z.coerce.number().int().min(365).max(3650).default(730),
 });
 
 type Generated = "SESSION_SECRET" | "RECLAIM_DATA_KEYS" | "RECLAIM_INDEX_KEY";

@@ -1,5 +1,7 @@
 import type { ParseArgsConfig } from "node:util";
 import { migrateDatabase } from "./db.server";
+import { hashCommand } from "./hash.server";
+import { privacyCommands } from "./privacy.server";
 import { serve } from "./serve.server";
 
 export interface CommandIo {
@@ -27,4 +29,6 @@ export const commands: Record<string, Command> = {
     usage: "Usage: npx reclaim db:migrate",
     run: ({ out }) => migrateDatabase(out),
   },
+  hash: hashCommand,
+  ...privacyCommands,
 };

@@ -7,6 +7,7 @@ import { loadEnv } from "~/env.server";
 import { createHttpApp } from "~/http/server.server";
 import { startOutboxWorker } from "~/mail/outbox.server";
 import { createMailTransport } from "~/mail/transport.server";
+import { startRetentionWorker } from "~/privacy/retention.server";
 import { createServices } from "~/services.server";
 
 export const BUILD_PATH = path.resolve("build/index.js");
@@ -22,6 +23,7 @@ export async function serve(): Promise<number> {
   const app = createHttpApp({ build, services });
   const transport = createMailTransport(env);
   const stopOutbox = startOutboxWorker(services, transport);
+  const stopRetention = startRetentionWorker(services);
   const say = (line: string) => env.LOG_LEVEL !== "silent" && console.log(line);
 
   return new Promise((resolve, reject) => {
@@ -33,6 +35,7 @@ export async function serve(): Promise<number> {
     const stop = () => {
       server.close(async () => {
         await stopOutbox();
+        await stopRetention();
         transport.close();
         await db.destroy();
         resolve(0);

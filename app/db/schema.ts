@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from "kysely";
+import type { Generated, Insertable, Selectable, Updateable } from "kysely";
 
 /**
  * The database, as the app sees it. Written by hand, one interface per table.
@@ -23,6 +23,9 @@ export interface Database {
   staff_session: StaffSessionTable;
   mandate: MandateTable;
   case_note: CaseNoteTable;
+  audit_log: AuditLogTable;
+  audit_head: AuditHeadTable;
+  case_statistics: CaseStatisticsTable;
 }
 
 /** 0 or 1: booleans are integers on both databases. */
@@ -127,6 +130,17 @@ export interface CaseTable {
   extension_reason_enc: string | null;
   /** Why the request was not taken up: the requester sees it. */
   rejection_reason_enc: string | null;
+  /** 1 while a legal hold suspends retention and erasure of the case (see app/privacy/retention.server.ts). */
+  legal_hold: Generated<Flag>;
+  /** Why the hold was set (staff free text, encrypted). */
+  legal_hold_reason_enc: string | null;
+  legal_hold_at: Timestamp | null;
+  /** The staff user who set or lifted the hold. */
+  legal_hold_by: string | null;
+  /** When the case is reduced to anonymous statistics; set when it closes. */
+  retention_until: Timestamp | null;
+  /** The requester asked for erasure while a legal hold applied: erased as soon as the hold ends. */
+  erasure_requested_at: Timestamp | null;
 }
 export type Case = Selectable<CaseTable>;
 
@@ -331,4 +345,58 @@ export interface CaseNoteTable {
   author_id: string;
   body_enc: string;
   created_at: Timestamp;
+}
+
+/**
+ * The tamper-evident audit trail: append-only, each row hash-chained to the
+ * previous one (see app/audit/audit.server.ts and docs/decisions).
+ */
+export type AuditActorKind = "staff" | "requester" | "system" | "api";
+export interface AuditLogTable {
+  /** Gap-free sequence assigned inside the serialised append. */
+  seq: number;
+  at: Timestamp;
+  actor_kind: AuditActorKind;
+  /** A staff user's id, an API key's id; null for the requester and the system. */
+  actor_id: string | null;
+  organisation_id: string | null;
+  /** What was done, e.g. "case.view", "case.status.change", "case.export". */
+  action: string;
+  case_id: string | null;
+  /** Why, in the actor's words: encrypted. */
+  reason_enc: string | null;
+  /** JSON object of ids, counts and flags; never personal data. */
+  details: string;
+  prev_hash: string;
+  /** SHA-256 over the row's canonical encoding and prev_hash. */
+  hash: string;
+}
+export type AuditLogRow = Selectable<AuditLogTable>;
+
+/** One row (id 1): the chain's end and where retention pruned it. */
+export interface AuditHeadTable {
+  id: number;
+  last_seq: number;
+  last_hash: string;
+  pruned_seq: number;
+  pruned_hash: string;
+}
+
+/** What an erased or expired case leaves: anonymous counts, no link to the case or the person. */
+export interface CaseStatisticsTable {
+  id: string;
+  /** YYYY-MM */
+  received_month: string;
+  closed_month: string | null;
+  reduced_month: string;
+  reduced_because: "erasure" | "retention";
+  route: Route;
+  country: string;
+  relation: Relation;
+  handling_organisation_id: string;
+  final_status: CaseStatus;
+  days_open: number | null;
+  items: number;
+  instances_found: number;
+  instances_removed: number;
 }

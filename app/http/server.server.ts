@@ -50,7 +50,15 @@ export function createHttpApp({ build, services, publicDir = path.resolve("publi
         useDefaults: false,
         directives: {
           defaultSrc: ["'self'"],
-          scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as ServerResponse & { locals: { cspNonce: string } }).locals.cspNonce}'`],
+          // 'wasm-unsafe-eval' lets the hash worker compile hash-wasm's WebAssembly
+          // (SHA-256 and MD5 of files on the victim's device); browsers refuse to compile
+          // WebAssembly without it. It allows no JavaScript eval: 'unsafe-eval' stays off.
+          // The worker's script is served with this same policy, which governs the worker.
+          scriptSrc: [
+            "'self'",
+            "'wasm-unsafe-eval'",
+            (_req, res) => `'nonce-${(res as ServerResponse & { locals: { cspNonce: string } }).locals.cspNonce}'`,
+          ],
           styleSrc: ["'self'"],
           imgSrc: ["'self'", "data:"],
           fontSrc: ["'self'"],
@@ -73,6 +81,11 @@ export function createHttpApp({ build, services, publicDir = path.resolve("publi
 
   // Fingerprinted build output never changes; everything else in public/ may.
   app.use("/build", express.static(path.join(publicDir, "build"), { immutable: true, maxAge: "1y", index: false }));
+  // Workers are not fingerprinted: revalidate each time, so a page never runs with last version's worker.
+  app.use(
+    "/workers",
+    express.static(path.join(publicDir, "workers"), { index: false, cacheControl: false, setHeaders: (res) => res.setHeader("Cache-Control", "no-cache") }),
+  );
   app.use(express.static(publicDir, { maxAge: "1h", index: false }));
 
   app.all(

@@ -29,6 +29,8 @@ export interface ColumnAnnotation {
 
 export interface TableAnnotation {
   purpose: string;
+  /** The primary key when it is not `id` (key rotation walks tables by it). */
+  primaryKey?: string;
   columns: Record<string, ColumnAnnotation>;
 }
 
@@ -122,6 +124,12 @@ export const annotations: Record<string, TableAnnotation> = {
       identity_verified_by: caseColumn("Accountability for the verification."),
       extension_reason_enc: caseColumn("Why the answer takes longer (GDPR Art. 12(3)); the requester sees it.", "special", { encrypted: true }),
       rejection_reason_enc: caseColumn("Why the request was not taken up; the requester sees it.", "special", { encrypted: true }),
+      legal_hold: caseColumn("A legal hold suspends retention and erasure while the case is needed for legal proceedings (GDPR Art. 17(3)(e))."),
+      legal_hold_reason_enc: caseColumn("Why the hold was set, so it can be reviewed and lifted.", "special", { encrypted: true }),
+      legal_hold_at: caseColumn("Accountability for the hold."),
+      legal_hold_by: caseColumn("Accountability for the hold."),
+      retention_until: caseColumn("When the closed case is reduced to anonymous statistics."),
+      erasure_requested_at: caseColumn("The requester asked for erasure during a legal hold: erased as soon as the hold ends."),
     },
   },
   item: {
@@ -306,6 +314,68 @@ export const annotations: Record<string, TableAnnotation> = {
       body_enc: caseColumn("The note.", "special", { encrypted: true }),
       created_at: caseColumn("Bookkeeping."),
     },
+  },
+};
+
+const AUDIT_RETENTION = "two years, then pruned oldest first (held back while a case it names is under legal hold)";
+const audit = (purpose: string, category: DataCategory = "security", extra: Partial<ColumnAnnotation> = {}): ColumnAnnotation => ({
+  purpose,
+  category,
+  basis: "legal-obligation",
+  retention: AUDIT_RETENTION,
+  ...extra,
+});
+const statistic = (purpose: string): ColumnAnnotation => ({
+  purpose,
+  category: "operational",
+  basis: "none",
+  retention: "kept: anonymous, no link to a case or a person",
+});
+
+annotations.audit_log = {
+  purpose: "Tamper-evident record of every staff view and change of a case, and of the requester's privacy requests (GDPR Art. 5(2), 32).",
+  primaryKey: "seq",
+  columns: {
+    seq: audit("Gap-free order of the chain: a missing or moved row breaks it."),
+    at: audit("When."),
+    actor_kind: audit("Who acted: staff, the requester, the system or an API client."),
+    actor_id: audit("Which staff account or API key acted (a pseudonymous id)."),
+    organisation_id: audit("On behalf of which organisation."),
+    action: audit("What was done."),
+    case_id: audit("Which case (a pseudonymous id; the trail outlives the case)."),
+    reason_enc: audit("Why, in the actor's words.", "special", { encrypted: true }),
+    details: audit("Ids, counts and flags of the action; never personal data."),
+    prev_hash: audit("Chains the row to the one before it."),
+    hash: audit("SHA-256 over the row and prev_hash: an altered row no longer matches."),
+  },
+};
+annotations.audit_head = {
+  purpose: "The end of the audit chain and where retention pruned it, so a deleted last or first row is noticed.",
+  columns: {
+    id: config("Always 1."),
+    last_seq: { ...config("Sequence of the last row."), category: "security", retention: "kept" },
+    last_hash: { ...config("Hash of the last row."), category: "security", retention: "kept" },
+    pruned_seq: { ...config("Sequence of the last row removed by retention."), category: "security", retention: "kept" },
+    pruned_hash: { ...config("Hash of the last row removed by retention: the chain resumes from it."), category: "security", retention: "kept" },
+  },
+};
+annotations.case_statistics = {
+  purpose: "What an erased or expired case leaves behind: anonymous counts for reporting, with no id, reference or link to the case or the person.",
+  columns: {
+    id: statistic("Identifies the row (random; not the case's id)."),
+    received_month: statistic("Workload over time, by month only."),
+    closed_month: statistic("Workload over time, by month only."),
+    reduced_month: statistic("When the case was reduced."),
+    reduced_because: statistic("Erased on request or at the end of retention."),
+    route: statistic("EU right or voluntary route."),
+    country: statistic("Where requests come from."),
+    relation: statistic("Who files requests (self, parent, organisation…)."),
+    handling_organisation_id: statistic("Workload per organisation."),
+    final_status: statistic("Outcome."),
+    days_open: statistic("Time to answer."),
+    items: statistic("How many items requests name."),
+    instances_found: statistic("How often material was found."),
+    instances_removed: statistic("How often it was removed."),
   },
 };
 

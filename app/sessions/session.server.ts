@@ -49,16 +49,16 @@ function caseLucia(services: Services): Lucia {
 }
 
 /** The session cookie without Expires or Max-Age, so the browser forgets it when it closes. */
-function sessionCookie(lucia: Lucia, sessionId: string): string {
+function sessionCookie(lucia: Lucia<any, any>, sessionId: string): string {
   const { name, value, attributes } = lucia.createSessionCookie(sessionId);
   return new Cookie(name, value, { ...attributes, maxAge: undefined, expires: undefined }).serialize();
 }
 
-function blankCookie(lucia: Lucia): string {
+function blankCookie(lucia: Lucia<any, any>): string {
   return lucia.createBlankSessionCookie().serialize();
 }
 
-function readSessionId(lucia: Lucia, request: Request): string | null {
+function readSessionId(lucia: Lucia<any, any>, request: Request): string | null {
   const header = request.headers.get("Cookie");
   if (!header) return null;
   try {
@@ -120,4 +120,134 @@ export async function destroyAllCaseSessions(services: Services, caseId: string)
 /** Housekeeping for the retention job: drop sessions past their expiry. */
 export async function deleteExpiredCaseSessions(services: Services): Promise<void> {
   await caseLucia(services).deleteExpiredSessions();
+}
+
+/*
+ * Staff sessions: the same cookie rules as a requester's (browser-session,
+ * HttpOnly, SameSite=Strict, Secure in production, 30 minutes idle), in a
+ * cookie of their own, and with one attribute: whether the second factor was
+ * given in this session. Unlike a case, a staff member may be signed in on
+ * several devices; "sign out everywhere" ends them all.
+ */
+export const STAFF_SESSION_COOKIE = "reclaim_staff";
+export const STAFF_SESSION_IDLE_MINUTES = 30;
+
+export interface StaffSession {
+  userId: string;
+  /** The second factor was given in this session. */
+  twoFactorVerified: boolean;
+  /** A Set-Cookie header to send with the response, when the session was extended. */
+  setCookie?: string;
+}
+
+interface StaffSessionAttributes {
+  two_factor_verified: 0 | 1;
+}
+
+const staffLucias = new WeakMap<Services, Lucia<{ twoFactorVerified: boolean }>>();
+
+function staffLucia(services: Services): Lucia<{ twoFactorVerified: boolean }> {
+  let lucia = staffLucias.get(services);
+  if (!lucia) {
+    const adapter = createKyselyAdapter(services.db, {
+      sessionTable: "staff_session",
+      userTable: "staff_user",
+      userIdColumn: "user_id",
+      sessionColumns: ["two_factor_verified"],
+      now: services.now,
+    });
+    lucia = new Lucia(adapter, {
+      sessionExpiresIn: new TimeSpan(STAFF_SESSION_IDLE_MINUTES, "m"),
+      sessionCookie: {
+        name: STAFF_SESSION_COOKIE,
+        expires: false,
+        attributes: { sameSite: "strict", path: "/", secure: services.env.NODE_ENV === "production" },
+      },
+      // PostgreSQL and SQLite both hand the flag back as a number.
+      getSessionAttributes: (attributes) => ({ twoFactorVerified: Number((attributes as Partial<StaffSessionAttributes>).two_factor_verified) === 1 }),
+    });
+    staffLucias.set(services, lucia);
+  }
+  return lucia;
+}
+
+/**
+ * Sign a staff member in: always a new session id (the one an attacker may
+ * have planted before sign-in is worth nothing), and the session the request
+ * carried, if any, ends. Returns the Set-Cookie header.
+ */
+export async function createStaffSession(
+  services: Services,
+  userId: string,
+  { twoFactorVerified, request }: { twoFactorVerified: boolean; request?: Request },
+): Promise<string> {
+  const lucia = staffLucia(services);
+  const previous = request ? readSessionId(lucia, request) : null;
+  if (previous) await lucia.invalidateSession(previous);
+  const attributes: StaffSessionAttributes = { two_factor_verified: twoFactorVerified ? 1 : 0 };
+  const session = await lucia.createSession(userId, attributes as never);
+  return sessionCookie(lucia, session.id);
+}
+
+/**
+ * The signed-in staff member and, when the session was extended or has ended,
+ * a Set-Cookie header: `session` is null when the request carries no valid
+ * session (an expired or unknown cookie gets a blanking Set-Cookie).
+ */
+export async function readStaffSession(services: Services, request: Request): Promise<{ session: StaffSession | null; setCookie?: string }> {
+  const lucia = staffLucia(services);
+  const sessionId = readSessionId(lucia, request);
+  if (!sessionId) return { session: null };
+  const { session } = await lucia.validateSession(sessionId);
+  if (!session) return { session: null, setCookie: blankCookie(lucia) };
+  // Lucia's Session type only knows attributes registered globally; this Lucia adds twoFactorVerified.
+  const { twoFactorVerified } = session as typeof session & { twoFactorVerified: boolean };
+  const found: StaffSession = { userId: session.userId, twoFactorVerified };
+  if (session.fresh) found.setCookie = sessionCookie(lucia, session.id);
+  return { session: found, setCookie: found.setCookie };
+}
+
+/** The signed-in staff member, or null. Use readStaffSession to also blank a stale cookie. */
+export async function getStaffSession(services: Services, request: Request): Promise<StaffSession | null> {
+  return (await readStaffSession(services, request)).session;
+}
+
+/**
+ * The second factor was given: the session is replaced by a new one (new id)
+ * that says so, so an id seen before the second factor is worth nothing after.
+ * Returns the new Set-Cookie header, or null when the request has no valid session.
+ */
+export async function markStaffSessionTwoFactorVerified(services: Services, request: Request): Promise<string | null> {
+  const lucia = staffLucia(services);
+  const sessionId = readSessionId(lucia, request);
+  if (!sessionId) return null;
+  const { session } = await lucia.validateSession(sessionId);
+  if (!session) return null;
+  await lucia.invalidateSession(sessionId);
+  const attributes: StaffSessionAttributes = { two_factor_verified: 1 };
+  const fresh = await lucia.createSession(session.userId, attributes as never);
+  return sessionCookie(lucia, fresh.id);
+}
+
+/** Sign out: end the session the request carries, and return a Set-Cookie header that blanks the cookie. */
+export async function destroyStaffSession(services: Services, request: Request): Promise<string> {
+  const lucia = staffLucia(services);
+  const sessionId = readSessionId(lucia, request);
+  if (sessionId) await lucia.invalidateSession(sessionId);
+  return blankCookie(lucia);
+}
+
+/** Sign out everywhere: end every session of the staff member (also on disabling or resetting an account). */
+export async function destroyAllStaffSessions(services: Services, userId: string): Promise<void> {
+  await staffLucia(services).invalidateUserSessions(userId);
+}
+
+/** A Set-Cookie header that blanks the staff cookie. */
+export function blankStaffSessionCookie(services: Services): string {
+  return blankCookie(staffLucia(services));
+}
+
+/** Housekeeping for the retention job: drop staff sessions past their expiry. */
+export async function deleteExpiredStaffSessions(services: Services): Promise<void> {
+  await staffLucia(services).deleteExpiredSessions();
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { sha256 } from "@oslojs/crypto/sha2";
-import { encodeBase32LowerCaseNoPadding, encodeBase32UpperCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
+import { decodeBase32IgnorePadding, encodeBase32LowerCaseNoPadding, encodeBase32UpperCaseNoPadding, encodeHexLowerCase } from "@oslojs/encoding";
 import { createTOTPKeyURI, verifyHOTP } from "@oslojs/otp";
 import QRCode from "qrcode";
 import { recordAudit } from "~/audit/audit.server";
@@ -188,19 +188,5 @@ export function hashRecoveryCode(code: string): string {
 }
 
 function decodeKey(base32: string): Uint8Array {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  const bytes: number[] = [];
-  let buffer = 0;
-  let bits = 0;
-  for (const char of base32.replace(/=+$/, "")) {
-    const value = alphabet.indexOf(char);
-    if (value < 0) throw new Error("the stored TOTP key is not base32");
-    buffer = (buffer << 5) | value;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      bytes.push((buffer >> bits) & 0xff);
-    }
-  }
-  return new Uint8Array(bytes);
+  return decodeBase32IgnorePadding(base32);
 }

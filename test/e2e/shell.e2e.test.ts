@@ -62,6 +62,25 @@ describe("home page", () => {
       await page.locator(".language-picker summary").click();
       await screenshot(page, "ar-phone-languages", { fullPage: false });
     });
+
+    // KNOWN BUG (reported): the open language list is anchored to the
+    // picker's inline end and is 12rem wide, so on a 320 px screen it sticks
+    // out past the start edge (left in English, right in Arabic) and the
+    // first names are cut off (see *-phone-languages.png). Marked test.fails
+    // until the CSS is fixed; then change test.fails back to test.
+    for (const lng of ["en", "ar"]) {
+      test.fails(`KNOWN BUG: the open language list fits on the screen (${lng})`, async ({ page }) => {
+        await page.goto(`/?lng=${lng}`);
+        await page.locator(".language-picker summary").click();
+        const outside = await page.locator(".language-picker nav a").evaluateAll((links) =>
+          links
+            .map((a) => ({ name: a.textContent, box: a.getBoundingClientRect() }))
+            .filter(({ box }) => box.left < 0 || box.right > document.documentElement.clientWidth)
+            .map(({ name, box }) => `${name} (${Math.round(box.left)}–${Math.round(box.right)} px)`),
+        );
+        expect(outside).toEqual([]);
+      });
+    }
   });
 
   test("Arabic, desktop: right-to-left, lang=ar, accessible", async ({ page }) => {
@@ -248,21 +267,39 @@ describe("404", () => {
     await screenshot(page, "en-404");
   });
 
-  for (const lng of ["nl", "fr", "ar"]) {
-    test(`renders translated (${lng}) with status 404`, async ({ page }) => {
-      const response = await page.goto(`/no-such-page?lng=${lng}`);
-      expect(response?.status()).toBe(404);
-      await expect(page.locator("h1").textContent()).resolves.toBe(tr(lng, "error.notFoundTitle"));
-      await expect(page.locator("main p").first().textContent()).resolves.toBe(tr(lng, "error.notFoundBody"));
-      await expect(page.locator(".skip-link").textContent()).resolves.toBe(tr(lng, "shell.skipToContent"));
-    });
-  }
+  describe("without JavaScript", () => {
+    test.scoped({ contextOptions: { javaScriptEnabled: false } });
 
-  test("keeps the whole shell: quick exit, language picker, and the language's lang and dir", async ({ page, quickExitUrl }) => {
+    for (const lng of ["nl", "fr", "ar"]) {
+      test(`renders translated (${lng}) with status 404`, async ({ page }) => {
+        const response = await page.goto(`/no-such-page?lng=${lng}`);
+        expect(response?.status()).toBe(404);
+        await expect(page.locator("h1").textContent()).resolves.toBe(tr(lng, "error.notFoundTitle"));
+        await expect(page.locator("main p").first().textContent()).resolves.toBe(tr(lng, "error.notFoundBody"));
+        await expect(page.locator(".skip-link").textContent()).resolves.toBe(tr(lng, "shell.skipToContent"));
+      });
+    }
+  });
+
+  // KNOWN BUG (reported): Remix does not run the root loader for a URL that
+  // matches no route, so the root ErrorBoundary renders without its data: the
+  // 404 page has no quick exit and no language picker, <html lang="en" dir="ltr">
+  // whatever the language, and once JavaScript starts, i18next takes that "en"
+  // and the page turns English. These tests state what should happen; they
+  // are marked test.fails until the app is fixed. When one of them starts
+  // "failing", the bug is fixed: change test.fails back to test.
+  test.fails("KNOWN BUG: keeps the whole shell: quick exit, language picker, and the language's lang and dir", async ({ page, quickExitUrl }) => {
     await page.goto("/no-such-page?lng=ar");
     await screenshot(page, "ar-404");
     expect(await documentLanguage(page)).toEqual({ lang: "ar", dir: "rtl" });
     await expect(page.getByTestId("quick-exit").getAttribute("href")).resolves.toBe(quickExitUrl);
     await expect(page.locator(".language-picker").count()).resolves.toBe(1);
+  });
+
+  test.fails("KNOWN BUG: with JavaScript, stays in the chosen language once hydrated", async ({ page }) => {
+    await page.goto("/no-such-page?lng=nl");
+    await waitForHydration(page);
+    await expect(page.locator("h1").textContent()).resolves.toBe(tr("nl", "error.notFoundTitle"));
+    await expect(page.locator(".skip-link").textContent()).resolves.toBe(tr("nl", "shell.skipToContent"));
   });
 });
