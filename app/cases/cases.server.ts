@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomInt, randomUUID } from "node:crypto";
+import { v7 as timeOrderedId } from "uuid";
 import type { Services } from "~/context";
 import type { Db } from "~/db/db.server";
 import { EU_CENTRE_ID, type CaseStatus, type Flag, type MandateRelation, type MandateScope, type Route } from "~/db/schema";
@@ -105,7 +106,8 @@ export async function addCaseEvent(services: Services, caseId: string, event: Ne
   await db
     .insertInto("case_event")
     .values({
-      id: randomUUID(),
+      // Time-ordered: events written in the same millisecond keep their order.
+      id: timeOrderedId(),
       case_id: caseId,
       at: services.now().toISOString(),
       template: event.template,
@@ -315,7 +317,7 @@ export async function sendMessageFromRequester(services: Services, caseId: strin
     await trx
       .insertInto("message")
       .values({
-        id: randomUUID(),
+        id: timeOrderedId(),
         case_id: caseId,
         direction: "from_requester",
         body_enc: services.vault.encrypt(body, "message.body_enc"),

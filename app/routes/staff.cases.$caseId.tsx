@@ -13,6 +13,7 @@ import { TRANSITIONS, UPDATE_TEMPLATES, type UpdateTemplate } from "~/staff/case
 import {
   addNote,
   assignCase,
+  caseAuditTrail,
   extendDueDate,
   Forbidden,
   postUpdate,
@@ -42,10 +43,12 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   }
   // Reading it was allowed, so the case is handled by the user's organisation.
   const target = { handlingOrganisationId: user.organisationId, assignedTo: view.assignedTo };
+  const audit = can(user, "read:audit", target) ? await caseAuditTrail(context, user, view.id) : null;
   return json(
     {
       title: `${t("case.title", { reference: view.reference })} – ${t("common:site.name")}`,
       view,
+      audit,
       me: user.id,
       may: {
         update: can(user, "update:case", target),
@@ -136,7 +139,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function StaffCase() {
-  const { view, may, me, locale } = useLoaderData<typeof loader>();
+  const { view, may, me, locale, audit } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { t } = useTranslation("casework");
   const { t: tc } = useTranslation("case");
@@ -380,6 +383,37 @@ export default function StaffCase() {
           <SubmitButton variant="secondary">{t("notes.submit")}</SubmitButton>
         </Form>
       </section>
+
+      {audit ? (
+        <section aria-labelledby="audit-title">
+          <h2 id="audit-title">{t("audit.title")}</h2>
+          <details className="disclosure">
+            <summary>{t("audit.show", { count: audit.length })}</summary>
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">{t("audit.when")}</th>
+                  <th scope="col">{t("audit.who")}</th>
+                  <th scope="col">{t("audit.what")}</th>
+                  <th scope="col">{t("audit.why")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {audit.map((row) => (
+                  <tr key={row.seq}>
+                    <td>
+                      <time dateTime={row.at}>{new Date(row.at).toISOString().slice(0, 16).replace("T", " ")}</time>
+                    </td>
+                    <td>{row.actor}</td>
+                    <td dir="ltr">{row.action}</td>
+                    <td>{row.reason ?? ""}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </details>
+        </section>
+      ) : null}
 
       <section aria-labelledby="timeline-title">
         <h2 id="timeline-title">{t("timeline.title")}</h2>

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
-import { recordAudit } from "~/audit/audit.server";
+import { v7 as timeOrderedId } from "uuid";
+import { readCaseAudit, recordAudit } from "~/audit/audit.server";
 import { addCaseEvent, addMonths, CLOSED_STATUSES } from "~/cases/cases.server";
 import type { Services } from "~/context";
 import type { Db } from "~/db/db.server";
@@ -421,7 +422,7 @@ export async function replyToRequester(services: Services, user: StaffIdentity, 
     await trx
       .insertInto("message")
       .values({
-        id: randomUUID(),
+        id: timeOrderedId(),
         case_id: caseId,
         direction: "to_requester",
         body_enc: services.vault.encrypt(body, "message.body_enc"),
@@ -432,4 +433,15 @@ export async function replyToRequester(services: Services, user: StaffIdentity, 
       .execute();
     await addCaseEvent(services, caseId, { template: "messageReceived", visibleToRequester: true, actor: "staff" }, trx);
   });
+}
+
+/** A case's audit trail for supervisors, with names; reading it is itself audited. */
+export async function caseAuditTrail(services: Services, user: StaffIdentity, caseId: string) {
+  await authorizeCase(services, user, "read:audit", caseId);
+  const rows = await readCaseAudit(services, caseId);
+  const names = new Map(
+    (await services.db.selectFrom("staff_user").select(["id", "display_name"]).where("organisation_id", "=", user.organisationId).execute()).map((u) => [u.id, u.display_name]),
+  );
+  await recordAudit(services, { actorKind: "staff", actorId: user.id, organisationId: user.organisationId, action: "case.audit.read", caseId });
+  return rows.map((r) => ({ seq: r.seq, at: r.at, action: r.action, actor: r.actorId ? (names.get(r.actorId) ?? r.actorKind) : r.actorKind, reason: r.reason }));
 }
