@@ -3,6 +3,22 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
+/** A length of time as `30s`, `5m`, `24h`, `3d` (or `250ms`), in milliseconds. */
+function duration(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .refine((v) => /^\d+(\.\d+)?(ms|s|m|h|d)$/.test(v.trim()), "must be a number and a unit: ms, s, m, h or d (e.g. 24h)")
+    .transform((v) => parseDuration(v))
+    .refine((ms) => ms >= 1 && ms <= 3650 * 86_400_000, "must be between 1 ms and 10 years");
+}
+
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+export function parseDuration(value: string): number {
+  const [, amount, unit] = value.trim().match(/^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/)!;
+  return Math.round(Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS]);
+}
+
 /**
  * The environment, validated once at start-up. Every setting the server reads
  * is named here; nothing else reads `process.env`.
@@ -32,6 +48,13 @@ const schema = z.object({
   RETENTION_CLOSED_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   RETENTION_MAIL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   RETENTION_AUDIT_DAYS: z.coerce.number().int().min(365).max(3650).default(730),
+  // Sightings, matching and removal notices (docs/decisions/010-sightings-and-matching.md, 011-removal-notices.md).
+  PDQ_MATCH_DISTANCE: z.coerce.number().int().min(0).max(47).default(31),
+  SIGHTINGS_POLL_INTERVAL: duration("5s"),
+  NOTICE_RESEND_INTERVAL: duration("24h"),
+  NOTICE_REFERRAL_AFTER: duration("72h"),
+  NOTICE_CONTACT: z.string().regex(/^[^\s@]+@[^\s@]+$/, "must be an e-mail address").optional(),
+  OUTBOX_INTERVAL: duration("30s"),
 });
 
 type Generated = "SESSION_SECRET" | "RECLAIM_DATA_KEYS" | "RECLAIM_INDEX_KEY";
@@ -43,6 +66,15 @@ export type Env = Omit<z.infer<typeof schema>, Generated> & Record<Generated, st
 };
 
 export class EnvError extends Error {}
+
+/**
+ * Cookies are marked Secure when the portal is served over HTTPS, which
+ * PUBLIC_URL says (a TLS-terminating proxy in front is the normal set-up).
+ * Without it — `npm start` on http://localhost — browsers would drop them.
+ */
+export function servedOverHttps(env: Pick<Env, "PUBLIC_URL">): boolean {
+  return env.PUBLIC_URL?.startsWith("https://") ?? false;
+}
 
 /** Parse and check the environment; fail with a message that names each bad variable. */
 export function loadEnv(source: Record<string, string | undefined> = process.env, warn = console.warn): Env {

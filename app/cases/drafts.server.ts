@@ -3,6 +3,7 @@ import { createCookie } from "@remix-run/node";
 import type { Services } from "~/context";
 import type { Db } from "~/db/db.server";
 import type { RequestDraft } from "./request";
+import { servedOverHttps } from "~/env.server";
 
 /**
  * A request in progress lives on the server, encrypted, under a random token
@@ -17,7 +18,7 @@ const draftCookie = (services: Services) =>
     httpOnly: true,
     sameSite: "strict",
     path: "/request",
-    secure: services.env.NODE_ENV === "production",
+    secure: servedOverHttps(services.env),
     secrets: [services.env.SESSION_SECRET],
   });
 

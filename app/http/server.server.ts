@@ -8,6 +8,8 @@ import express from "express";
 import helmet from "helmet";
 import onHeaders from "on-headers";
 import type { Services } from "~/context";
+import { originCheck } from "./origin-check.server";
+import { servedOverHttps } from "~/env.server";
 
 /** The browser may not use any of these; the portal needs none of them. */
 const PERMISSIONS_POLICY = [
@@ -33,7 +35,9 @@ export interface HttpAppOptions {
  */
 export function createHttpApp({ build, services, publicDir = path.resolve("public") }: HttpAppOptions) {
   const app = express();
-  const production = services.env.NODE_ENV === "production";
+  // Only a portal served over HTTPS may insist on it: on plain http://localhost,
+  // upgrade-insecure-requests would send every form to an https:// that isn't there.
+  const https = servedOverHttps(services.env);
   app.disable("x-powered-by");
   app.set("trust proxy", false);
 
@@ -51,9 +55,11 @@ export function createHttpApp({ build, services, publicDir = path.resolve("publi
         directives: {
           defaultSrc: ["'self'"],
           // 'wasm-unsafe-eval' lets the hash worker compile hash-wasm's WebAssembly
-          // (SHA-256 and MD5 of files on the victim's device); browsers refuse to compile
-          // WebAssembly without it. It allows no JavaScript eval: 'unsafe-eval' stays off.
-          // The worker's script is served with this same policy, which governs the worker.
+          // (SHA-256 and MD5 of files, on the victim's device): browsers refuse to compile
+          // WebAssembly without it (checked in Chromium: hashing fails). It allows no
+          // JavaScript eval; 'unsafe-eval' stays off. Chromium applies the policy of the
+          // worker script's own response, which this same middleware sends; it is on the
+          // pages too because some browsers give a worker its page's policy.
           scriptSrc: [
             "'self'",
             "'wasm-unsafe-eval'",
@@ -68,11 +74,11 @@ export function createHttpApp({ build, services, publicDir = path.resolve("publi
           frameAncestors: ["'none'"],
           formAction: ["'self'"],
           baseUri: ["'none'"],
-          ...(production ? { upgradeInsecureRequests: [] } : {}),
+          ...(https ? { upgradeInsecureRequests: [] } : {}),
         },
       },
       referrerPolicy: { policy: "no-referrer" },
-      strictTransportSecurity: production ? { maxAge: 63072000, includeSubDomains: true } : false,
+      strictTransportSecurity: https ? { maxAge: 63072000, includeSubDomains: true } : false,
       crossOriginEmbedderPolicy: false,
       xFrameOptions: { action: "deny" },
     }),
@@ -87,6 +93,9 @@ export function createHttpApp({ build, services, publicDir = path.resolve("publi
     express.static(path.join(publicDir, "workers"), { index: false, cacheControl: false, setHeaders: (res) => res.setHeader("Cache-Control", "no-cache") }),
   );
   app.use(express.static(publicDir, { maxAge: "1h", index: false }));
+
+  // Cross-site form posts and fetches are refused before they reach a route.
+  app.use(originCheck({ publicUrl: services.env.PUBLIC_URL }));
 
   app.all(
     "*",

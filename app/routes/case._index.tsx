@@ -13,7 +13,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   if (await getCaseSession(context, request)) throw redirect("/case/status");
   const t = await i18nServer.getFixedT(request, ["case", "common"]);
   const signedOut = new URL(request.url).searchParams.get("signedOut") === "1";
-  return json({ title: `${t("signIn.title")} – ${t("common:site.name")}`, signedOut });
+  const erased = new URL(request.url).searchParams.get("erased");
+  return json({ title: `${t("signIn.title")} – ${t("common:site.name")}`, signedOut, erased: erased === "1" ? "all" : erased === "held" ? "held" : null });
 }
 
 /** A rate-limited sign-in tells the browser when to try again. */
@@ -52,7 +53,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function CaseSignIn() {
-  const { signedOut } = useLoaderData<typeof loader>();
+  const { signedOut, erased } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { t } = useTranslation("case");
   const errors = actionData?.errors ?? [];
@@ -63,10 +64,16 @@ export default function CaseSignIn() {
           {t("signIn.signedOut")}
         </p>
       ) : null}
+      {erased && !actionData ? (
+        <p className="notice" role="status" data-testid="erased-notice">
+          {erased === "held" ? t("signIn.erasedHeld") : t("signIn.erased")}
+        </p>
+      ) : null}
       <ErrorSummary errors={errors} />
       <h1>{t("signIn.title")}</h1>
       <p>{t("signIn.lead")}</p>
-      <Form method="post" noValidate>
+      {/* An explicit action, so "?signedOut=1" does not travel with the form. */}
+      <Form method="post" action="/case" noValidate>
         <TextField name="reference" label={t("signIn.reference")} hint={t("signIn.referenceHint")} value={actionData?.values.reference} errors={errors} dir="ltr" />
         <TextField name="secret" type="password" label={t("signIn.secret")} hint={t("signIn.secretHint")} errors={errors} dir="ltr" />
         <div className="actions">

@@ -43,6 +43,8 @@ describe("security headers", () => {
     const scriptSrc = csp["script-src"];
     expect(scriptSrc).not.toContain("'unsafe-inline'");
     expect(scriptSrc).not.toContain("'unsafe-eval'");
+    // Besides our own scripts, only WebAssembly compilation (hash-wasm, in the hash worker).
+    expect(scriptSrc.filter((s) => !s.startsWith("'nonce-"))).toEqual(["'self'", "'wasm-unsafe-eval'"]);
     const nonce = scriptSrc.find((s) => s.startsWith("'nonce-"))!.slice("'nonce-".length, -1);
     expect(nonce.length).toBeGreaterThanOrEqual(16);
 
@@ -65,8 +67,19 @@ describe("security headers", () => {
     expect(response.headers.get("x-powered-by")).toBeNull();
   });
 
-  it("sends HSTS in production", async () => {
-    expect((await get("/")).headers.get("strict-transport-security")).toMatch(/max-age=\d{7,}/);
+  it("sends HSTS and upgrades requests only when served over HTTPS", async () => {
+    expect((await get("/")).headers.get("strict-transport-security")).toBeNull();
+    expect(cspOf(await get("/"))["upgrade-insecure-requests"]).toBeUndefined();
+    const database2 = await createTestDatabase("sqlite");
+    const https = await startTestServer(database2, { PUBLIC_URL: "https://reclaim.example" });
+    try {
+      const response = await fetch(`${https.url}/`);
+      expect(response.headers.get("strict-transport-security")).toMatch(/max-age=\d{7,}/);
+      expect(cspOf(response)["upgrade-insecure-requests"]).toEqual([]);
+    } finally {
+      await https.close();
+      await database2.destroy();
+    }
   });
 
   it("forbids caching of pages, data requests, errors and the health check", async () => {

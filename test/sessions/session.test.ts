@@ -88,13 +88,13 @@ describeEachDatabase("case sessions", (database) => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), "reclaim-session-"));
-    const build = (NODE_ENV: "production" | "test") =>
-      createServices(loadEnv({ NODE_ENV, RECLAIM_DATA_DIR: dataDir, DATABASE_URL: database().url }, () => {}), {
+    const build = (PUBLIC_URL: string) =>
+      createServices(loadEnv({ PUBLIC_URL, RECLAIM_DATA_DIR: dataDir, DATABASE_URL: database().url }, () => {}), {
         db: database().db,
         dbKind: database().kind,
       });
-    services = build("production");
-    testServices = build("test");
+    services = build("https://reclaim.example");
+    testServices = build("http://localhost:3000");
     caseId = await insertCase(db(), "200000000001");
     otherCaseId = await insertCase(db(), "200000000002");
   });
@@ -114,7 +114,7 @@ describeEachDatabase("case sessions", (database) => {
     expect(attrs.has("max-age")).toBe(false);
   });
 
-  it("leaves Secure off outside production, so plain-HTTP development works", async () => {
+  it("leaves Secure off when not served over HTTPS, so npm start on http://localhost works", async () => {
     const { attrs } = parseSetCookie(await createCaseSession(testServices, caseId));
     expect(attrs.has("secure")).toBe(false);
     expect(attrs.get("samesite")).toBe("Strict");
