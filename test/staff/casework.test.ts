@@ -28,7 +28,7 @@ import path from "node:path";
 
 const REQUEST = {
   who: { relation: "self" as const },
-  where: { country: "FR" },
+  where: { country: "FR" as const },
   what: { wants: "both" as const },
   items: { urls: "https://x.example/1", pdq: "", sha256: "", md5: "", references: "" },
   detail: { disclosure: "full" as const },
