@@ -48,7 +48,7 @@ const schema = z.object({
   RETENTION_CLOSED_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   RETENTION_MAIL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   RETENTION_AUDIT_DAYS: z.coerce.number().int().min(365).max(3650).default(730),
-  // Sightings, matching and removal notices (docs/decisions/010-sightings-and-matching.md, 011-removal-notices.md).
+  // Sightings, matching and removal notices (docs/decisions/012-sightings-and-matching.md, 013-removal-notices.md).
   PDQ_MATCH_DISTANCE: z.coerce.number().int().min(0).max(47).default(31),
   SIGHTINGS_POLL_INTERVAL: duration("5s"),
   NOTICE_RESEND_INTERVAL: duration("24h"),

@@ -7,12 +7,14 @@ import {
   Scripts,
   ScrollRestoration,
   useLoaderData,
+  useLocation,
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
 import { useChangeLanguage } from "remix-i18next/react";
 import { PageShell } from "./components/page-shell";
+import { QuickExitScript } from "./components/quick-exit";
 import { useNonce } from "./components/nonce";
 import { isSupportedLanguage, languageDirection, supportedLanguages } from "./i18n/config";
 import { i18nServer, languageCookie } from "./i18n/i18next.server";
@@ -56,6 +58,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         {/* Nothing about this visit should reach another site. */}
         <meta name="referrer" content="no-referrer" />
+        <QuickExitScript />
         <Meta />
         <Links />
       </head>
@@ -71,8 +74,10 @@ export function Layout({ children }: { children: React.ReactNode }) {
 export default function App() {
   const { locale, languages, quickExitUrl } = useLoaderData<typeof loader>();
   useChangeLanguage(locale);
+  // The quick exit is for people asking for help; staff pages do without it.
+  const staffPage = useLocation().pathname.startsWith("/staff");
   return (
-    <PageShell locale={locale} languages={languages} quickExitUrl={quickExitUrl}>
+    <PageShell locale={locale} languages={languages} quickExitUrl={staffPage ? undefined : quickExitUrl}>
       <Outlet />
     </PageShell>
   );
@@ -82,11 +87,18 @@ export function ErrorBoundary() {
   const error = useRouteError();
   const data = useRouteLoaderData<typeof loader>("root");
   const { t } = useTranslation();
-  const notFound = isRouteErrorResponse(error) && error.status === 404;
+  useChangeLanguage(data?.locale ?? "en");
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  const [title, body] =
+    status === 404
+      ? [t("error.notFoundTitle"), t("error.notFoundBody")]
+      : status === 403
+        ? [t("error.forbiddenTitle"), t("error.forbiddenBody")]
+        : [t("error.title"), t("error.body")];
   return (
     <PageShell locale={data?.locale ?? "en"} languages={data?.languages ?? []} quickExitUrl={data?.quickExitUrl}>
-      <h1>{notFound ? t("error.notFoundTitle") : t("error.title")}</h1>
-      <p>{notFound ? t("error.notFoundBody") : t("error.body")}</p>
+      <h1>{title}</h1>
+      <p>{body}</p>
       <p>
         <a href="/">{t("error.home")}</a>
       </p>

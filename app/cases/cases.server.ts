@@ -4,6 +4,7 @@ import type { Services } from "~/context";
 import type { Db } from "~/db/db.server";
 import { EU_CENTRE_ID, type CaseStatus, type Flag, type MandateRelation, type MandateScope, type Route } from "~/db/schema";
 import { enqueueMail } from "~/mail/outbox.server";
+import { matchCaseItemsQuietly } from "~/matching/match.server";
 import { isEuMemberState } from "./countries";
 import { REFERENCE_LENGTH, SECRET_LENGTH } from "./format";
 import type { CompleteRequest, ParsedItem } from "./request";
@@ -246,6 +247,8 @@ export async function createCase(
       );
       return reference;
     });
+    // After the commit: the new items are matched against all sightings (candidates for the caseworker).
+    await matchCaseItemsQuietly(services, caseId);
     return { receipt: { caseId, reference, secret }, duplicate: false };
   } catch (error) {
     // Two submissions of the same form raced; the other one created the case.
@@ -300,6 +303,7 @@ export async function addItemsToCase(services: Services, caseId: string, items: 
     await addCaseEvent(services, caseId, { template: "itemsAdded", params: { count: items.length }, visibleToRequester: true, actor: "requester" }, trx);
     await trx.updateTable("case").set({ updated_at: at }).where("id", "=", caseId).execute();
   });
+  await matchCaseItemsQuietly(services, caseId);
 }
 
 export async function countItems(db: Db, caseId: string): Promise<number> {

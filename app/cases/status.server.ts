@@ -45,6 +45,8 @@ export type InstanceView =
       forwardedAt: string | null;
       removalState: RemovalState;
       removedAt: string | null;
+      /** When we first asked the provider to remove it (a removal notice), if we did. */
+      removalRequestedAt: string | null;
     }
   | { withheld: true; withheldUntil: string };
 
@@ -67,6 +69,7 @@ const EVENT_LEVEL: Record<string, Disclosure> = {
   itemsAdded: "outcome",
   disclosureChanged: "outcome",
   contactChanged: "outcome",
+  erasureHeld: "outcome",
   identityVerified: "summary",
   identityCheck: "summary",
   inProgress: "summary",
@@ -76,7 +79,41 @@ const EVENT_LEVEL: Record<string, Disclosure> = {
   removalRequested: "summary",
   removed: "summary",
   answered: "summary",
+  // Removal support (app/notices/): the detailed form names the provider; below
+  // "full" the same step reads in its summary form (SUMMARY_FORM), or not at all.
+  instanceConfirmed: "full",
+  instanceConfirmedNoProvider: "summary",
+  instanceHeldBack: "summary",
+  noticeSent: "full",
+  noticeResent: "full",
+  removalReminded: "summary",
+  instanceRemoved: "full",
+  instanceRemovedWithinHour: "full",
+  instanceRemovedNoNotice: "full",
+  noticeRefused: "full",
+  removalRefused: "summary",
+  referralRecorded: "full",
+  referralRequested: "summary",
 };
+
+/** What a detailed step says to someone who chose a summary: the same step without the provider. */
+const SUMMARY_FORM: Record<string, (params: Record<string, string | number>) => { template: string; params: Record<string, string | number> }> = {
+  instanceConfirmed: () => ({ template: "instancesFound", params: { count: 1 } }),
+  noticeSent: () => ({ template: "removalRequested", params: {} }),
+  noticeResent: () => ({ template: "removalReminded", params: {} }),
+  instanceRemoved: () => ({ template: "removed", params: {} }),
+  instanceRemovedWithinHour: () => ({ template: "removed", params: {} }),
+  instanceRemovedNoNotice: () => ({ template: "removed", params: {} }),
+  noticeRefused: () => ({ template: "removalRefused", params: {} }),
+  referralRecorded: () => ({ template: "referralRequested", params: {} }),
+};
+
+/** The event as the reader's level of detail shows it, or null when that level leaves it out. */
+export function eventAtLevel(template: string, params: Record<string, string | number>, disclosure: Disclosure) {
+  if (eventShownAt(template, disclosure)) return { template, params };
+  const summary = SUMMARY_FORM[template]?.(params);
+  return summary && eventShownAt(summary.template, disclosure) ? summary : null;
+}
 const RANK: Record<Disclosure, number> = { outcome: 0, summary: 1, full: 2 };
 export const eventShownAt = (template: string, disclosure: Disclosure) =>
   RANK[EVENT_LEVEL[template] ?? "full"] <= RANK[disclosure];
@@ -107,7 +144,7 @@ export async function getCaseStatus(services: Services, caseId: string): Promise
     .where("case.id", "=", caseId)
     .executeTakeFirstOrThrow();
 
-  const [items, events, unread, sightings] = await Promise.all([
+  const [items, events, unread, sightings, requested] = await Promise.all([
     db.selectFrom("item").select(["kind", "added_at"]).where("case_id", "=", caseId).orderBy("added_at").orderBy("id").execute(),
     db
       .selectFrom("case_event")
@@ -145,7 +182,16 @@ export async function getCaseStatus(services: Services, caseId: string): Promise
       .orderBy("sighting.reported_at")
       .orderBy("sighting.id")
       .execute(),
+    // First removal notice per instance of this case.
+    db
+      .selectFrom("notice_sighting")
+      .innerJoin("notice", "notice.id", "notice_sighting.notice_id")
+      .select(["notice_sighting.sighting_id", (eb) => eb.fn.min("notice.sent_at").as("first_sent_at")])
+      .where("notice.case_id", "=", caseId)
+      .groupBy("notice_sighting.sighting_id")
+      .execute(),
   ]);
+  const requestedAt = new Map(requested.map((r) => [r.sighting_id, r.first_sent_at as string]));
 
   // One sighting may match several items: count it once.
   const unique = [...new Map(sightings.map((s) => [s.id, s])).values()];
@@ -161,6 +207,7 @@ export async function getCaseStatus(services: Services, caseId: string): Promise
           forwardedAt: s.forwarded_at,
           removalState: s.removal_state,
           removedAt: s.removed_at,
+          removalRequestedAt: requestedAt.get(s.id) ?? null,
         },
   );
   const disclosed = instances.filter((i): i is Extract<InstanceView, { withheld: false }> => !i.withheld);
@@ -196,15 +243,19 @@ export async function getCaseStatus(services: Services, caseId: string): Promise
     identityVerified: Boolean(c.identity_verified_at),
     items: items.map((i) => ({ kind: i.kind, addedAt: i.added_at })),
     unreadMessages: Number(unread.count),
-    timeline: events
-      .filter((e) => eventShownAt(e.template, c.disclosure))
-      .map((e) => ({
-        id: e.id,
-        at: e.at,
-        template: e.template,
-        params: JSON.parse(e.params),
-        note: e.note_enc ? { text: vault.decrypt(e.note_enc, "case_event.note_enc"), language: e.note_language ?? "" } : null,
-      })),
+    timeline: events.flatMap((e) => {
+      const shown = eventAtLevel(e.template, JSON.parse(e.params), c.disclosure);
+      if (!shown) return [];
+      return [
+        {
+          id: e.id,
+          at: e.at,
+          template: shown.template,
+          params: shown.params,
+          note: e.note_enc ? { text: vault.decrypt(e.note_enc, "case_event.note_enc"), language: e.note_language ?? "" } : null,
+        },
+      ];
+    }),
     instances: instancesView,
   };
 }

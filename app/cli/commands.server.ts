@@ -3,6 +3,8 @@ import { migrateDatabase } from "./db.server";
 import { hashCommand } from "./hash.server";
 import { privacyCommands } from "./privacy.server";
 import { serve } from "./serve.server";
+import { sightingsCommands } from "./sightings.server";
+import { staffCommands } from "./staff.server";
 
 export interface CommandIo {
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -31,4 +33,6 @@ export const commands: Record<string, Command> = {
   },
   hash: hashCommand,
   ...privacyCommands,
+  ...sightingsCommands,
+  ...staffCommands,
 };

@@ -7,6 +7,7 @@ import { loadEnv } from "~/env.server";
 import { createHttpApp } from "~/http/server.server";
 import { startOutboxWorker } from "~/mail/outbox.server";
 import { createMailTransport } from "~/mail/transport.server";
+import { buildSightingIndex, startSightingsWorker } from "~/matching/worker.server";
 import { startRetentionWorker } from "~/privacy/retention.server";
 import { createServices } from "~/services.server";
 
@@ -22,9 +23,13 @@ export async function serve(): Promise<number> {
   const build = (await import(pathToFileURL(BUILD_PATH).href)) as ServerBuild;
   const app = createHttpApp({ build, services });
   const transport = createMailTransport(env);
-  const stopOutbox = startOutboxWorker(services, transport);
+  const stopOutbox = startOutboxWorker(services, transport, env.OUTBOX_INTERVAL);
   const stopRetention = startRetentionWorker(services);
   const say = (line: string) => env.LOG_LEVEL !== "silent" && console.log(line);
+  // The PDQ index of all sightings, before the first request; kept current by the worker.
+  const index = await buildSightingIndex(services);
+  say(`PDQ index: ${index.size} sightings in ${index.seconds.toFixed(1)} s.`);
+  const stopSightings = startSightingsWorker(services, (line) => env.LOG_LEVEL === "info" && console.log(line));
 
   return new Promise((resolve, reject) => {
     const server = app.listen(env.PORT, env.HOST, () => {
@@ -35,6 +40,7 @@ export async function serve(): Promise<number> {
     const stop = () => {
       server.close(async () => {
         await stopOutbox();
+        await stopSightings();
         await stopRetention();
         transport.close();
         await db.destroy();

@@ -10,6 +10,8 @@ export function CaseNav({ closed, unread = 0 }: { closed: boolean; unread?: numb
     { to: "/case/messages", label: unread ? t("nav.messagesUnread", { count: unread }) : t("nav.messages") },
     { to: "/case/preferences", label: t("nav.preferences") },
     ...(closed ? [] : [{ to: "/case/withdraw", label: t("nav.withdraw") }]),
+    { to: "/case/export", label: t("nav.export") },
+    { to: "/case/erase", label: t("nav.erase") },
   ];
   return (
     <nav className="case-nav" aria-label={t("nav.label")}>

@@ -65,6 +65,7 @@ export function CaseStatusDetails({ status }: { status: CaseStatusView }) {
                   ...entry.params,
                   level: entry.params.level ? t(`levels.${entry.params.level}`) : undefined,
                   date: typeof entry.params.date === "string" ? formatDate(entry.params.date, lng) : undefined,
+                  country: typeof entry.params.country === "string" && entry.params.country ? countryName(entry.params.country, lng) : undefined,
                 })}
               </p>
               {entry.note ? (
@@ -167,6 +168,12 @@ function Instance({ instance, lng }: { instance: InstanceView; lng: string }) {
             ? t("instances.notRemoved")
             : t("instances.removalUnknown")}
       </dd>
+      {instance.removalRequestedAt ? (
+        <>
+          <dt>{t("instances.removalRequested")}</dt>
+          <dd>{formatDate(instance.removalRequestedAt, lng)}</dd>
+        </>
+      ) : null}
     </dl>
   );
 }

@@ -26,6 +26,10 @@ export interface Database {
   audit_log: AuditLogTable;
   audit_head: AuditHeadTable;
   case_statistics: CaseStatisticsTable;
+  sighting_sequence: SightingSequenceTable;
+  api_key: ApiKeyTable;
+  notice: NoticeTable;
+  notice_sighting: NoticeSightingTable;
 }
 
 /** 0 or 1: booleans are integers on both databases. */
@@ -158,6 +162,8 @@ export interface ItemTable {
   pdq_quality: number | null;
   added_by: "requester" | "staff";
   added_at: Timestamp;
+  /** When the item was matched against all sightings; null until then (a sweep catches up). */
+  matched_at: Timestamp | null;
 }
 export type Item = Selectable<ItemTable>;
 
@@ -196,6 +202,7 @@ export interface ProviderTable {
   /** JSON array of language codes the provider accepts notices in. */
   languages: string;
   created_at: Timestamp;
+  updated_at: Timestamp | null;
 }
 export type Provider = Selectable<ProviderTable>;
 
@@ -221,6 +228,13 @@ export interface SightingTable {
   /** Law enforcement asked to hold information back until then. */
   withheld_until: Timestamp | null;
   created_at: Timestamp;
+  /** Monotonic, assigned from `sighting_sequence` in the inserting transaction: the PDQ index's id (see app/sightings/sequence.server.ts). */
+  seq: number;
+  /** SHA-256 of the normalised URL, for exact look-ups by address. */
+  url_hash: string | null;
+  updated_at: Timestamp | null;
+  /** When the sighting was matched against the items of open cases; null until then. */
+  matched_at: Timestamp | null;
 }
 export type Sighting = Selectable<SightingTable>;
 
@@ -235,6 +249,8 @@ export interface MatchTable {
   decided_by: string | null;
   decided_at: Timestamp | null;
   created_at: Timestamp;
+  /** 1 when a new sighting matched an item that already had a confirmed instance: a re-upload alert. */
+  reupload: Generated<Flag>;
 }
 export type Match = Selectable<MatchTable>;
 
@@ -275,6 +291,9 @@ export interface OutboxTable {
   last_error: string | null;
   created_at: Timestamp;
   sent_at: Timestamp | null;
+  /** A removal notice's own subject and text (rendered when queued, encrypted); null for the neutral templates. */
+  subject_enc: string | null;
+  body_enc: string | null;
 }
 
 export const STAFF_ROLES = ["support_worker", "caseworker", "supervisor", "administrator"] as const;
@@ -399,4 +418,75 @@ export interface CaseStatisticsTable {
   items: number;
   instances_found: number;
   instances_removed: number;
+}
+
+/** One row (id 1): the last sighting sequence number handed out. */
+export interface SightingSequenceTable {
+  id: number;
+  last_seq: number;
+}
+
+export const API_SCOPES = ["sightings:write", "removals:write"] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+/** A reporting organisation's key for the sightings API; only a hash of the secret is kept. */
+export interface ApiKeyTable {
+  id: string;
+  organisation_id: string;
+  label: string;
+  /** The key's first characters, to recognise it in lists; not enough to use it. */
+  prefix: string;
+  /** SHA-256 (hex) of the whole key. */
+  secret_hash: string;
+  /** JSON array of ApiScope. */
+  scopes: string;
+  /** The staff user who created it; null from the command line. */
+  created_by: string | null;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
+}
+export type ApiKey = Selectable<ApiKeyTable>;
+
+export const NOTICE_STATES = ["open", "removed", "refused", "closed"] as const;
+export type NoticeState = (typeof NOTICE_STATES)[number];
+
+/** A removal notice (DSA Art. 16) to one provider, for one or more confirmed instances of one case. */
+export interface NoticeTable {
+  id: string;
+  case_id: string;
+  provider_id: string;
+  /** The language the notice is written in (one the provider accepts, where we have it). */
+  language: string;
+  /** Whether the notice names the sending organisation (optional for this material). */
+  sender_named: Flag;
+  state: NoticeState;
+  /** First sent: time to removal counts from here. */
+  sent_at: Timestamp;
+  last_sent_at: Timestamp;
+  send_count: number;
+  /** When it is re-sent next; null once no longer open. */
+  next_send_at: Timestamp | null;
+  /** After this, without removal, the case is flagged for referral for a removal order. */
+  referral_due_at: Timestamp;
+  referral_flagged_at: Timestamp | null;
+  /** When the caseworker recorded the referral to the authority of the provider's country. */
+  referred_at: Timestamp | null;
+  referred_by: string | null;
+  referral_note_enc: string | null;
+  closed_at: Timestamp | null;
+  created_by: string;
+}
+export type Notice = Selectable<NoticeTable>;
+
+/** The instances a notice names, and when each was removed. */
+export interface NoticeSightingTable {
+  notice_id: string;
+  sighting_id: string;
+  removed_at: Timestamp | null;
+  /** Time to removal: from the notice's first sending to removal (0 when it was gone before). */
+  removal_seconds: number | null;
+  /** "api" (the source reported it) or the staff user who recorded it. */
+  removal_recorded_by: string | null;
 }

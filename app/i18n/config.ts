@@ -7,7 +7,7 @@ export const supportedLanguages = ["en", "nl", "fr", "ar"] as const;
 export type Language = (typeof supportedLanguages)[number];
 export const fallbackLanguage: Language = "en";
 export const defaultNamespace = "common";
-export const namespaces = ["common", "request", "case", "casework", "mail"] as const;
+export const namespaces = ["common", "request", "case", "casework", "mail", "staff", "privacy", "removal", "notice"] as const;
 
 export function isSupportedLanguage(value: unknown): value is Language {
   return typeof value === "string" && (supportedLanguages as readonly string[]).includes(value);

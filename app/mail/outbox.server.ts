@@ -13,6 +13,8 @@ import type { MailSender } from "./transport.server";
  *
  * Every mail is neutral (design safety rule 4): a template from the `mail`
  * namespace that says there is an update and where to sign in, nothing else.
+ * The one exception goes to providers, never to a requester: a removal
+ * notice (DSA Art. 16) carries its own text, encrypted like the recipient.
  * The recipient is stored encrypted and appears in no log and no error.
  */
 
@@ -38,17 +40,26 @@ export interface MailToEnqueue {
   template: string;
   /** The recipient's language; an unsupported one falls back to English. */
   language: string;
+  /**
+   * A message written for its recipient instead of a neutral template: a
+   * removal notice to a provider (see app/notices/). Stored encrypted; the
+   * template then only names the kind of mail.
+   */
+  content?: { subject: string; text: string };
 }
+
+const SUBJECT_CONTEXT = "outbox.subject_enc";
+const BODY_CONTEXT = "outbox.body_enc";
 
 /**
  * Queue one e-mail. `db` may be a transaction (`Transaction<Database>` is a
  * `Kysely<Database>`), so the mail is queued only if the caller's change commits.
  */
-export async function enqueueMail({ db, vault, now }: Deps, { to, template, language }: MailToEnqueue): Promise<{ id: string }> {
+export async function enqueueMail({ db, vault, now }: Deps, { to, template, language, content }: MailToEnqueue): Promise<{ id: string }> {
   const address = to.trim();
   // Checked here, not at sending: a bad address or template is the caller's bug and should fail the caller.
   if (!/^[^\s@]+@[^\s@]+$/.test(address)) throw new Error("enqueueMail: the recipient is not an e-mail address");
-  if (!mailTemplateExists(template)) throw new Error(`enqueueMail: no mail template "${template}"`);
+  if (!content && !mailTemplateExists(template)) throw new Error(`enqueueMail: no mail template "${template}"`);
   const at = now().toISOString();
   const id = randomUUID();
   await db
@@ -64,6 +75,8 @@ export async function enqueueMail({ db, vault, now }: Deps, { to, template, lang
       last_error: null,
       created_at: at,
       sent_at: null,
+      subject_enc: content ? vault.encrypt(content.subject, SUBJECT_CONTEXT) : null,
+      body_enc: content ? vault.encrypt(content.text, BODY_CONTEXT) : null,
     })
     .execute();
   return { id };
@@ -97,7 +110,7 @@ export async function processOutbox(
   const run: OutboxRun = { sent: 0, retrying: 0, failed: 0, skipped: 0 };
   const due = await db
     .selectFrom("outbox")
-    .select(["id", "recipient_enc", "template", "language", "attempts", "next_attempt_at"])
+    .select(["id", "recipient_enc", "template", "language", "attempts", "next_attempt_at", "subject_enc", "body_enc"])
     .where("status", "=", "pending")
     .where("next_attempt_at", "<=", now().toISOString())
     .orderBy("next_attempt_at")
@@ -112,7 +125,10 @@ export async function processOutbox(
       continue;
     }
     try {
-      const { subject, text } = await renderMail(mail.template, mail.language, caseUrl(env));
+      const { subject, text } =
+        mail.subject_enc && mail.body_enc
+          ? { subject: vault.decrypt(mail.subject_enc, SUBJECT_CONTEXT), text: vault.decrypt(mail.body_enc, BODY_CONTEXT) }
+          : await renderMail(mail.template, mail.language, caseUrl(env));
       await transport.sendMail({
         from: env.MAIL_FROM,
         to: vault.decrypt(mail.recipient_enc, RECIPIENT_CONTEXT),

@@ -86,9 +86,10 @@ export const annotations: Record<string, TableAnnotation> = {
   subject: {
     purpose: "Who a requester is and how to reach them, apart from case data and encrypted per field.",
     columns: {
-      id: identity("Pseudonymous link from a case to its requester.", "identity"),
+      id: { ...identity("Pseudonymous link from a case to its requester.", "identity"), encrypted: false },
       email_enc: identity("Neutral update notices, only if the requester chose e-mail.", "contact"),
-      email_bidx: identity("Finding a requester by e-mail without storing it in plain (keyed blind index).", "contact"),
+      // A keyed hash (HMAC), not encryption: nothing can be read back from it.
+      email_bidx: { ...identity("Finding a requester by e-mail without storing it in plain (keyed blind index).", "contact"), encrypted: false },
       contact_organisation_enc: identity("The organisation the requester named to pass updates on.", "contact"),
       created_at: { ...identity("Bookkeeping.", "identity"), encrypted: false },
       updated_at: { ...identity("Bookkeeping.", "identity"), encrypted: false },
@@ -142,6 +143,7 @@ export const annotations: Record<string, TableAnnotation> = {
       pdq_quality: caseColumn("Low-quality perceptual hashes are not matched."),
       added_by: caseColumn("Who added the item."),
       added_at: caseColumn("When the item was added."),
+      matched_at: caseColumn("Whether the item was matched against all sightings yet (a sweep catches up)."),
     },
   },
   case_event: {
@@ -179,6 +181,7 @@ export const annotations: Record<string, TableAnnotation> = {
       removal_contact: config("Where removal notices go (a provider's published point of contact)."),
       languages: config("Notices go out in a language the provider accepts."),
       created_at: config("Bookkeeping."),
+      updated_at: config("Bookkeeping of the directory's edits."),
     },
   },
   sighting: {
@@ -200,6 +203,10 @@ export const annotations: Record<string, TableAnnotation> = {
       removed_at: sightingColumn("Time to removal."),
       withheld_until: sightingColumn("Law enforcement's hold on information or removal (up to 18 months)."),
       created_at: sightingColumn("Bookkeeping."),
+      seq: sightingColumn("Monotonic number: keeps every instance's in-memory hash index current.", "case"),
+      url_hash: sightingColumn("SHA-256 of the address, to match the web addresses victims give."),
+      updated_at: sightingColumn("When the source last changed it (removal, forwarding, hold).", "case"),
+      matched_at: sightingColumn("Whether the sighting was matched against open cases yet.", "case"),
     },
   },
   match: {
@@ -214,6 +221,7 @@ export const annotations: Record<string, TableAnnotation> = {
       decided_by: caseColumn("Accountability for the decision."),
       decided_at: caseColumn("Accountability for the decision."),
       created_at: caseColumn("Bookkeeping."),
+      reupload: caseColumn("Material already found for this case turned up again: an alert for the caseworker."),
     },
   },
   request_draft: {
@@ -256,6 +264,8 @@ export const annotations: Record<string, TableAnnotation> = {
       last_error: { purpose: "Diagnosing delivery, without addresses.", category: "operational", basis: "consent", retention: "30 days after delivery" },
       created_at: { purpose: "Bookkeeping.", category: "operational", basis: "consent", retention: "30 days after delivery" },
       sent_at: { purpose: "Delivery time.", category: "operational", basis: "consent", retention: "30 days after delivery" },
+      subject_enc: { purpose: "A removal notice's subject, addressed to a provider (DSA Art. 16).", category: "special", basis: "public-task", retention: "30 days after delivery", encrypted: true },
+      body_enc: { purpose: "A removal notice's text, with the addresses to remove, addressed to a provider (DSA Art. 16).", category: "special", basis: "public-task", retention: "30 days after delivery", encrypted: true },
     },
   },
   staff_user: {
@@ -337,7 +347,7 @@ annotations.audit_log = {
   primaryKey: "seq",
   columns: {
     seq: audit("Gap-free order of the chain: a missing or moved row breaks it."),
-    at: audit("When."),
+    at: audit("When it was done."),
     actor_kind: audit("Who acted: staff, the requester, the system or an API client."),
     actor_id: audit("Which staff account or API key acted (a pseudonymous id)."),
     organisation_id: audit("On behalf of which organisation."),
@@ -353,10 +363,10 @@ annotations.audit_head = {
   purpose: "The end of the audit chain and where retention pruned it, so a deleted last or first row is noticed.",
   columns: {
     id: config("Always 1."),
-    last_seq: { ...config("Sequence of the last row."), category: "security", retention: "kept" },
-    last_hash: { ...config("Hash of the last row."), category: "security", retention: "kept" },
-    pruned_seq: { ...config("Sequence of the last row removed by retention."), category: "security", retention: "kept" },
-    pruned_hash: { ...config("Hash of the last row removed by retention: the chain resumes from it."), category: "security", retention: "kept" },
+    last_seq: { ...config("Sequence of the last row."), category: "security", retention: "as long as the audit log" },
+    last_hash: { ...config("Hash of the last row."), category: "security", retention: "as long as the audit log" },
+    pruned_seq: { ...config("Sequence of the last row removed by retention."), category: "security", retention: "as long as the audit log" },
+    pruned_hash: { ...config("Hash of the last row removed by retention: the chain resumes from it."), category: "security", retention: "as long as the audit log" },
   },
 };
 annotations.case_statistics = {
@@ -376,6 +386,69 @@ annotations.case_statistics = {
     items: statistic("How many items requests name."),
     instances_found: statistic("How often material was found."),
     instances_removed: statistic("How often it was removed."),
+  },
+};
+
+annotations.sighting_sequence = {
+  purpose: "The last sighting number handed out, so every instance's hash index sees new sightings in order.",
+  columns: {
+    id: config("Always 1."),
+    last_seq: config("The last sighting number handed out."),
+  },
+};
+const apiKey = (purpose: string, category: DataCategory = "security"): ColumnAnnotation => ({
+  purpose,
+  category,
+  basis: "legitimate-interest",
+  retention: "while the key exists; revoked keys are kept for accountability",
+});
+annotations.api_key = {
+  purpose: "Keys reporting organisations use to send sightings through the API; only a hash of each key is kept.",
+  columns: {
+    id: apiKey("Identifies the key; recorded in the audit trail on every use."),
+    organisation_id: apiKey("The reporting organisation the key acts for.", "operational"),
+    label: apiKey("What the key is for, as its creator described it.", "operational"),
+    prefix: apiKey("The key's first characters, to recognise it in lists."),
+    secret_hash: apiKey("SHA-256 of the key: a leak of the table gives no usable key."),
+    scopes: apiKey("What the key may do."),
+    created_by: apiKey("Accountability: the staff user who created it."),
+    created_at: apiKey("Accountability."),
+    last_used_at: apiKey("Spotting unused or misused keys."),
+    revoked_at: apiKey("Revoked keys are refused."),
+    revoked_by: apiKey("Accountability: who revoked it."),
+  },
+};
+annotations.notice = {
+  purpose: "Removal notices to providers for a case's confirmed instances (DSA Art. 16; Art. 21 support for removal), re-sent until removal.",
+  columns: {
+    id: caseColumn("Identifies the notice; the provider quotes it (it leads to no one without the portal)."),
+    case_id: caseColumn("The case the notice is sent for."),
+    provider_id: caseColumn("The provider it is sent to.", "case"),
+    language: caseColumn("The language it is written in.", "case"),
+    sender_named: caseColumn("Whether it names the sending organisation.", "case"),
+    state: caseColumn("Open until removal is confirmed, or refused or closed."),
+    sent_at: caseColumn("Time to removal counts from the first notice."),
+    last_sent_at: caseColumn("When it was last sent."),
+    send_count: caseColumn("How often it was sent."),
+    next_send_at: caseColumn("When it is re-sent next."),
+    referral_due_at: caseColumn("When the case is flagged for referral for a removal order."),
+    referral_flagged_at: caseColumn("Flagged for referral for a removal order."),
+    referred_at: caseColumn("The caseworker's record of the referral."),
+    referred_by: caseColumn("Accountability for the referral."),
+    referral_note_enc: caseColumn("The caseworker's note on the referral (authority, its reference).", "special", { encrypted: true }),
+    closed_at: caseColumn("When the notice stopped being re-sent."),
+    created_by: caseColumn("Accountability: who sent it."),
+  },
+};
+annotations.notice_sighting = {
+  purpose: "Which instances a notice names, and the time to removal of each.",
+  primaryKey: "notice_id",
+  columns: {
+    notice_id: caseColumn("The notice."),
+    sighting_id: caseColumn("The instance."),
+    removed_at: caseColumn("When the instance was removed."),
+    removal_seconds: caseColumn("Time to removal, for the requester's timeline and the providers' statistics."),
+    removal_recorded_by: caseColumn("Who confirmed the removal: the reporting source (API) or a caseworker."),
   },
 };
 

@@ -1,6 +1,7 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { useTranslation } from "react-i18next";
+import { StaffShell } from "~/components/staff-shell";
 import { addItemsToCase, countItems, readMessages, sendMessageFromRequester, withdrawCase } from "~/cases/cases.server";
 import { MAX_MESSAGE_LENGTH, parseItems, parseStep } from "~/cases/request";
 import { getCaseStatus } from "~/cases/status.server";
@@ -14,7 +15,7 @@ import { requireStaff } from "~/staff/auth.server";
 import { Forbidden } from "~/staff/cases.server";
 import { authorizeFiledCase } from "~/staff/filed.server";
 
-export const handle = { i18n: ["common", "casework", "case", "request"] };
+export const handle = { i18n: ["common", "staff", "casework", "case", "request"] };
 
 async function guard<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -32,7 +33,10 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const t = await i18nServer.getFixedT(request, ["casework", "common"]);
   const status = await getCaseStatus(context, caseId);
   const messages = await readMessages(context, caseId);
-  return json({ title: `${t("case.title", { reference: status.reference })} – ${t("common:site.name")}`, status, messages }, { headers });
+  return json(
+    { title: `${t("case.title", { reference: status.reference })} – ${t("common:site.name")}`, user, status, messages },
+    { headers }
+  );
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title }];
@@ -50,7 +54,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const body = (form.body ?? "").trim();
     if (!body) return json({ errors: [{ field: "body", key: "case:messages.errors.empty" }], values: form }, { status: 400, headers });
     if (body.length > MAX_MESSAGE_LENGTH)
-      return json({ errors: [{ field: "body", key: "case:messages.errors.tooLong", params: { max: MAX_MESSAGE_LENGTH } }], values: form }, { status: 400, headers });
+      return json(
+        { errors: [{ field: "body", key: "case:messages.errors.tooLong", params: { max: MAX_MESSAGE_LENGTH } }], values: form },
+        { status: 400, headers }
+      );
     await sendMessageFromRequester(context, caseId, body, await i18nServer.getLocale(request));
     return back();
   }
@@ -70,63 +77,72 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function FiledCase() {
-  const { status, messages } = useLoaderData<typeof loader>();
+  const { user, status, messages } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { t, i18n } = useTranslation("casework");
   const { t: tc } = useTranslation("case");
   const errors = actionData?.errors ?? [];
   const values = (actionData?.values ?? {}) as Record<string, string>;
   return (
-    <div className="staff-page">
-      <ErrorSummary errors={errors} />
-      <h1>{t("case.title", { reference: status.reference })}</h1>
-      <CaseStatusDetails status={status} />
-      <section aria-labelledby="messages-title">
-        <h2 id="messages-title">{tc("messages.title")}</h2>
-        <ol className="messages">
-          {messages.map((m) => (
-            <li key={m.id} className={`message message--${m.direction}`}>
-              <p className="message__meta">
-                {tc(m.direction === "from_requester" ? "messages.fromYou" : "messages.fromCaseworker")} · {formatDate(m.sentAt, i18n.language)}
-              </p>
-              <p lang={m.language} dir="auto" className="message__body">
-                {m.body}
-              </p>
-            </li>
-          ))}
-        </ol>
+    <StaffShell user={user}>
+      <div className="staff-page">
+        <ErrorSummary errors={errors} />
+        <h1>{t("case.title", { reference: status.reference })}</h1>
+        <CaseStatusDetails status={status} />
+        <section aria-labelledby="messages-title">
+          <h2 id="messages-title">{tc("messages.title")}</h2>
+          <ol className="messages">
+            {messages.map((m) => (
+              <li key={m.id} className={`message message--${m.direction}`}>
+                <p className="message__meta">
+                  {tc(m.direction === "from_requester" ? "messages.fromYou" : "messages.fromCaseworker")} ·{" "}
+                  {formatDate(m.sentAt, i18n.language)}
+                </p>
+                <p lang={m.language} dir="auto" className="message__body">
+                  {m.body}
+                </p>
+              </li>
+            ))}
+          </ol>
+          {status.closed ? null : (
+            <Form method="post">
+              <input type="hidden" name="intent" value="message" />
+              <TextField
+                name="body"
+                multiline
+                label={tc("messages.write")}
+                value={values.intent === "message" ? values.body : undefined}
+                errors={errors}
+              />
+              <SubmitButton>{tc("messages.send")}</SubmitButton>
+            </Form>
+          )}
+        </section>
         {status.closed ? null : (
-          <Form method="post">
-            <input type="hidden" name="intent" value="message" />
-            <TextField name="body" multiline label={tc("messages.write")} value={values.intent === "message" ? values.body : undefined} errors={errors} />
-            <SubmitButton>{tc("messages.send")}</SubmitButton>
-          </Form>
+          <>
+            <section aria-labelledby="items-title">
+              <h2 id="items-title">{tc("addItems.title")}</h2>
+              <Form method="post">
+                <input type="hidden" name="intent" value="items" />
+                <ItemsFields values={values.intent === "items" ? values : {}} errors={errors} />
+                <SubmitButton variant="secondary">{tc("addItems.submit")}</SubmitButton>
+              </Form>
+            </section>
+            <section aria-labelledby="withdraw-title" className="panel">
+              <h2 id="withdraw-title">{tc("withdraw.title")}</h2>
+              <p>{t("filed.withdrawExplain")}</p>
+              <Form method="post">
+                <input type="hidden" name="intent" value="withdraw" />
+                <div className="radio">
+                  <input type="checkbox" id="field-confirm" name="confirm" value="yes" />
+                  <label htmlFor="field-confirm">{t("filed.withdrawConfirm")}</label>
+                </div>
+                <SubmitButton variant="warning">{tc("withdraw.confirm")}</SubmitButton>
+              </Form>
+            </section>
+          </>
         )}
-      </section>
-      {status.closed ? null : (
-        <>
-          <section aria-labelledby="items-title">
-            <h2 id="items-title">{tc("addItems.title")}</h2>
-            <Form method="post">
-              <input type="hidden" name="intent" value="items" />
-              <ItemsFields values={values.intent === "items" ? values : {}} errors={errors} />
-              <SubmitButton variant="secondary">{tc("addItems.submit")}</SubmitButton>
-            </Form>
-          </section>
-          <section aria-labelledby="withdraw-title" className="panel">
-            <h2 id="withdraw-title">{tc("withdraw.title")}</h2>
-            <p>{t("filed.withdrawExplain")}</p>
-            <Form method="post">
-              <input type="hidden" name="intent" value="withdraw" />
-              <div className="radio">
-                <input type="checkbox" id="field-confirm" name="confirm" value="yes" />
-                <label htmlFor="field-confirm">{t("filed.withdrawConfirm")}</label>
-              </div>
-              <SubmitButton variant="warning">{tc("withdraw.confirm")}</SubmitButton>
-            </Form>
-          </section>
-        </>
-      )}
-    </div>
+      </div>
+    </StaffShell>
   );
 }

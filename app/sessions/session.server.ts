@@ -1,6 +1,7 @@
 import { Cookie, Lucia, TimeSpan } from "lucia";
 import type { Services } from "~/context";
 import { createKyselyAdapter } from "./lucia-adapter.server";
+import { servedOverHttps } from "~/env.server";
 
 /**
  * Sessions of a requester signed in with a case reference and secret. This is
@@ -40,7 +41,7 @@ function caseLucia(services: Services): Lucia {
         name: CASE_SESSION_COOKIE,
         // Lucia turns `expires: false` into a 400-day Max-Age; sessionCookie() below drops it.
         expires: false,
-        attributes: { sameSite: "strict", path: "/", secure: services.env.NODE_ENV === "production" },
+        attributes: { sameSite: "strict", path: "/", secure: servedOverHttps(services.env) },
       },
     });
     lucias.set(services, lucia);
@@ -161,7 +162,7 @@ function staffLucia(services: Services): Lucia<{ twoFactorVerified: boolean }> {
       sessionCookie: {
         name: STAFF_SESSION_COOKIE,
         expires: false,
-        attributes: { sameSite: "strict", path: "/", secure: services.env.NODE_ENV === "production" },
+        attributes: { sameSite: "strict", path: "/", secure: servedOverHttps(services.env) },
       },
       // PostgreSQL and SQLite both hand the flag back as a number.
       getSessionAttributes: (attributes) => ({ twoFactorVerified: Number((attributes as Partial<StaffSessionAttributes>).two_factor_verified) === 1 }),

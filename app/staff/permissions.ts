@@ -24,6 +24,9 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly string[]> = {
     "update:case:assigned",
     "assign-self:case:own-org",
     "reveal:identity:assigned",
+    // Matching and removal (issue 7): candidates and notices of their own cases.
+    "review:match:assigned",
+    "send:notice:assigned",
   ],
   supervisor: [
     "read:queue:own-org",
@@ -33,9 +36,12 @@ export const ROLE_PERMISSIONS: Record<StaffRole, readonly string[]> = {
     "assign:case:own-org",
     "reveal:identity:own-org",
     "read:audit:own-org",
+    "review:match:own-org",
+    "send:notice:own-org",
+    "read:dashboard:own-org",
   ],
   // Administrators run the organisation's accounts and settings, not cases.
-  administrator: ["manage:users:own-org", "manage:organisations:any", "read:privacy-record:any"],
+  administrator: ["manage:users:own-org", "manage:organisations:any", "read:privacy-record:any", "manage:providers:any", "manage:apikeys:any"],
 };
 
 /** Roles that must use a second factor. */

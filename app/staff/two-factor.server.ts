@@ -5,6 +5,7 @@ import { createTOTPKeyURI, verifyHOTP } from "@oslojs/otp";
 import QRCode from "qrcode";
 import { recordAudit } from "~/audit/audit.server";
 import type { Services } from "~/context";
+import { servedOverHttps } from "~/env.server";
 import { destroyStaffSession, markStaffSessionTwoFactorVerified } from "~/sessions/session.server";
 import { decryptEmail } from "./accounts.server";
 import type { StaffIdentity } from "./permissions";
@@ -185,6 +186,45 @@ function newRecoveryCodes(): string[] {
 export function hashRecoveryCode(code: string): string {
   const normalised = code.normalize("NFKC").replace(/[\s-]/g, "").toLowerCase();
   return encodeHexLowerCase(sha256(new TextEncoder().encode(normalised)));
+}
+
+/*
+ * The recovery codes are shown once, on the page after enrolment. To get them
+ * there (post, then redirect, then get: a reload must not re-submit the code),
+ * they travel in a short-lived cookie, encrypted by the vault and bound to the
+ * account, limited to that page's path; the page clears it as it shows them.
+ */
+export const RECOVERY_CODES_PATH = "/staff/two-factor/recovery-codes";
+const RECOVERY_COOKIE = "reclaim_recovery_codes";
+const RECOVERY_COOKIE_SECONDS = 600;
+const recoveryContext = (userId: string) => `cookie.${RECOVERY_COOKIE}.${userId}`;
+
+function recoveryCookie(env: Services["env"], value: string, maxAge: number): string {
+  return [`${RECOVERY_COOKIE}=${value}`, `Path=${RECOVERY_CODES_PATH}`, `Max-Age=${maxAge}`, "HttpOnly", "SameSite=Strict", ...(servedOverHttps(env) ? ["Secure"] : [])].join("; ");
+}
+
+/** The Set-Cookie header that carries freshly made recovery codes to the page that shows them. */
+export function sealRecoveryCodes(services: Services, userId: string, codes: string[]): string {
+  return recoveryCookie(services.env, services.vault.encrypt(JSON.stringify(codes), recoveryContext(userId)), RECOVERY_COOKIE_SECONDS);
+}
+
+/** The codes the request's cookie carries for this account, or null; and the Set-Cookie header that clears it. */
+export function openRecoveryCodes(services: Services, userId: string, request: Request): { codes: string[] | null; clear: string } {
+  const clear = recoveryCookie(services.env, "", 0);
+  const value = request.headers
+    .get("Cookie")
+    ?.split(";")
+    .map((part) => part.trim())
+    .find((part) => part.startsWith(`${RECOVERY_COOKIE}=`))
+    ?.slice(RECOVERY_COOKIE.length + 1);
+  if (!value) return { codes: null, clear };
+  try {
+    const codes = JSON.parse(services.vault.decrypt(value, recoveryContext(userId))) as unknown;
+    return { codes: Array.isArray(codes) && codes.every((c) => typeof c === "string") ? codes : null, clear };
+  } catch {
+    // Another account's cookie, or a stale key: nothing to show.
+    return { codes: null, clear };
+  }
 }
 
 function decodeKey(base32: string): Uint8Array {

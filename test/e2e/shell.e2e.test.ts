@@ -63,13 +63,10 @@ describe("home page", () => {
       await screenshot(page, "ar-phone-languages", { fullPage: false });
     });
 
-    // KNOWN BUG (reported): the open language list is anchored to the
-    // picker's inline end and is 12rem wide, so on a 320 px screen it sticks
-    // out past the start edge (left in English, right in Arabic) and the
-    // first names are cut off (see *-phone-languages.png). Marked test.fails
-    // until the CSS is fixed; then change test.fails back to test.
+    // On a phone the picker sits at the start of its row, so its list must open
+    // towards the end: anchored at the inline end it ran off the screen.
     for (const lng of ["en", "ar"]) {
-      test.fails(`KNOWN BUG: the open language list fits on the screen (${lng})`, async ({ page }) => {
+      test(`the open language list fits on the screen (${lng})`, async ({ page }) => {
         await page.goto(`/?lng=${lng}`);
         await page.locator(".language-picker summary").click();
         const outside = await page.locator(".language-picker nav a").evaluateAll((links) =>
@@ -281,14 +278,10 @@ describe("404", () => {
     }
   });
 
-  // KNOWN BUG (reported): Remix does not run the root loader for a URL that
-  // matches no route, so the root ErrorBoundary renders without its data: the
-  // 404 page has no quick exit and no language picker, <html lang="en" dir="ltr">
-  // whatever the language, and once JavaScript starts, i18next takes that "en"
-  // and the page turns English. These tests state what should happen; they
-  // are marked test.fails until the app is fixed. When one of them starts
-  // "failing", the bug is fixed: change test.fails back to test.
-  test.fails("KNOWN BUG: keeps the whole shell: quick exit, language picker, and the language's lang and dir", async ({ page, quickExitUrl }) => {
+  // Remix does not run the root loader for a URL that matches no route; the
+  // catch-all route ($.tsx) makes it run, so the 404 keeps the whole shell
+  // and the visitor's language.
+  test("keeps the whole shell: quick exit, language picker, and the language's lang and dir", async ({ page, quickExitUrl }) => {
     await page.goto("/no-such-page?lng=ar");
     await screenshot(page, "ar-404");
     expect(await documentLanguage(page)).toEqual({ lang: "ar", dir: "rtl" });
@@ -296,7 +289,7 @@ describe("404", () => {
     await expect(page.locator(".language-picker").count()).resolves.toBe(1);
   });
 
-  test.fails("KNOWN BUG: with JavaScript, stays in the chosen language once hydrated", async ({ page }) => {
+  test("with JavaScript, stays in the chosen language once hydrated", async ({ page }) => {
     await page.goto("/no-such-page?lng=nl");
     await waitForHydration(page);
     await expect(page.locator("h1").textContent()).resolves.toBe(tr("nl", "error.notFoundTitle"));

@@ -6,6 +6,7 @@ import { REFERENCE_FAILURE_LIMIT } from "~/sessions/rate-limit.server";
 import { Client, fileRequest, mainText, VALID_REQUEST } from "../support/client";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../support/databases";
 import { startTestServer, type TestServer } from "../support/http";
+import { allocateSightingSeqs } from "~/sightings/sequence.server";
 
 const SIGHTING_URL = "https://hidden-host.example/abuse/path/4711.jpg";
 
@@ -35,10 +36,12 @@ describe.each(databaseKinds)("the requester's pages [%s]", (kind) => {
       .insertInto("provider")
       .values({ id: providerId, name: `Hosting ${providerId.slice(0, 4)}`, country: "DE", removal_contact: "abuse@host.example", languages: '["de","en"]', created_at: at })
       .execute();
+    const [seq] = await database.db.transaction().execute((trx) => allocateSightingSeqs(trx, 1));
     await database.db
       .insertInto("sighting")
       .values({
         id: sightingId,
+        seq,
         source_organisation_id: EU_CENTRE_ID,
         source_ref: sightingId,
         provider_id: providerId,

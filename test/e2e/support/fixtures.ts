@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { test as base, inject } from "vitest";
 import { launchChromium, newPortalContext } from "./browser";
+import { watchPage } from "./page";
 import { recordRequests, type RequestLog } from "./requests";
 
 export interface PortalFixtures {
@@ -42,6 +43,7 @@ export const test = base.extend<PortalFixtures>({
   contextOptions: async ({}, use) => use({}),
   context: async ({ browser, baseURL, contextOptions }, use) => {
     const context = await newPortalContext(browser, baseURL, contextOptions);
+    context.on("page", watchPage);
     await use(context);
     await context.close();
   },

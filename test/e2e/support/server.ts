@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -33,6 +33,12 @@ export interface StartOptions {
   logFile?: string;
   /** How long to wait for /healthz. */
   timeoutMs?: number;
+  /**
+   * Serve a copy of the build taken now (default), so that someone running
+   * `remix build` in the same working tree during the tests cannot swap the
+   * browser assets under the running server. E2E_NO_SNAPSHOT=1 turns it off.
+   */
+  snapshot?: boolean;
 }
 
 /**
@@ -40,7 +46,12 @@ export interface StartOptions {
  * on a free port, with a throw-away SQLite database and data folder (so the
  * generated secrets land there too). Resolves once GET /healthz answers ok.
  */
-export async function startPortal({ env = {}, logFile, timeoutMs = 60_000 }: StartOptions = {}): Promise<PortalServer> {
+export async function startPortal({
+  env = {},
+  logFile,
+  timeoutMs = 60_000,
+  snapshot = process.env.E2E_NO_SNAPSHOT !== "1",
+}: StartOptions = {}): Promise<PortalServer> {
   if (!existsSync(path.join(ROOT, "build/index.js"))) {
     throw new Error(`No production build in ${ROOT}/build: run "npm run build" first ("npm run test:e2e" does it for you).`);
   }
@@ -56,12 +67,14 @@ export async function startPortal({ env = {}, logFile, timeoutMs = 60_000 }: Sta
     QUICK_EXIT_URL,
     ...env,
   };
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...reclaimEnv };
+  // tsx reads the tsconfig (for the ~/ paths) from the working folder unless told.
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, TSX_TSCONFIG_PATH: path.join(ROOT, "tsconfig.json"), ...reclaimEnv };
   // A secret from the developer's shell would hide the generated-secret path.
   if (!("SESSION_SECRET" in env)) delete childEnv.SESSION_SECRET;
 
-  const child = spawn(process.execPath, ["bin/reclaim.js", "serve"], {
-    cwd: ROOT,
+  const cwd = snapshot ? await snapshotBuild(path.join(tmp, "app")) : ROOT;
+  const child = spawn(process.execPath, [path.join(ROOT, "bin/reclaim.js"), "serve"], {
+    cwd,
     env: childEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -100,6 +113,29 @@ export async function startPortal({ env = {}, logFile, timeoutMs = 60_000 }: Sta
       cleanup();
     },
   };
+}
+
+/**
+ * The server reads build/, public/, locales/ and migrations/ from its working
+ * folder: copy them (a few MB) into `dir` with package.json, and link
+ * node_modules, so the server has a build of its own. Copied again if a build
+ * was being written meanwhile (the server build must name a manifest that the
+ * copied browser build has).
+ */
+async function snapshotBuild(dir: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    for (const name of ["build", "public", "locales", "migrations"]) {
+      if (existsSync(path.join(ROOT, name))) cpSync(path.join(ROOT, name), path.join(dir, name), { recursive: true });
+    }
+    writeFileSync(path.join(dir, "package.json"), readFileSync(path.join(ROOT, "package.json")));
+    symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+    const manifest = readFileSync(path.join(dir, "build/index.js"), "utf8").match(/\/build\/manifest-[\w-]+\.js/)?.[0];
+    if (!manifest || existsSync(path.join(dir, "public", manifest))) return dir;
+    if (attempt === 5) throw new Error(`The build in ${ROOT} is inconsistent (no public${manifest}); run "npm run build" again.`);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
 }
 
 async function waitForHealth(url: string, exited: Promise<number | null>, timeoutMs: number) {
