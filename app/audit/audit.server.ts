@@ -50,6 +50,8 @@ type AuditDeps = Pick<Services, "db" | "now"> & { vault?: Vault };
  * Append one row to the audit trail. Pass the caller's transaction as `db` to
  * write the row atomically with the change it records (on PostgreSQL the
  * chain's head then stays locked until that transaction ends: keep it short).
+ * Inside a transaction always pass it: on SQLite the one connection is held
+ * by that transaction, and an append through `services.db` would wait for it.
  */
 export async function recordAudit(services: AuditDeps, entry: AuditEntry, db?: Db): Promise<void> {
   const reason = entry.reason?.trim() ? entry.reason : null;

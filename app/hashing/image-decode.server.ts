@@ -2,17 +2,20 @@
  * Node-only image decoding and whole-file hashing, for tests and the
  * `reclaim hash FILE…` command.
  *
- * Decoders: JPEG (jpeg-js), PNG (pngjs), binary PPM/PGM (P6/P5). Each gives
- * 8-bit RGBA plus a `greyscale` flag, so PDQ can use the grey level itself as
- * luminance for greyscale sources, as the reference does for one-channel
- * images. JPEG EXIF orientation is applied, to match what the browser hashes
+ * Decoders: JPEG (libjpeg-turbo compiled to WebAssembly, from
+ * `@cwasm/jpeg-turbo`: the library that Chromium, Firefox and Meta's reference
+ * tools decode with, so Node hashes the pixels they hash), PNG (pngjs), binary
+ * PPM/PGM (P6/P5). Each gives 8-bit RGBA plus a `greyscale` flag, so PDQ can
+ * use the grey level itself as luminance for greyscale sources, as the
+ * reference does for one-channel images. JPEG EXIF orientation is applied, to
+ * match what the browser hashes
  * (`createImageBitmap(file, { imageOrientation: "from-image" })`); see
  * docs/decisions/004-pdq-large-images.md for this and the other input
  * policies (alpha, palettes, large images).
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 
-import jpeg from "jpeg-js";
 import pngjs, { type PNGWithMetadata } from "pngjs";
 
 import { digestChunks, type ProgressCallback } from "./files";
@@ -52,9 +55,8 @@ export interface HashFileOptions {
 
 /** Files above this are hashed (SHA-256/MD5) but not decoded for PDQ. */
 export const MAX_DECODE_BYTES = 256 * 1024 * 1024;
-/** Largest image jpeg-js may decode, in megapixels (phone sensors reach 200). */
+/** Largest JPEG decoded, in megapixels (phone sensors reach 200). */
 const MAX_JPEG_MEGAPIXELS = 200;
-const MAX_JPEG_MEMORY_MB = 4096;
 /** Read size for hashing files; each chunk goes to both digests and is dropped. */
 const FILE_CHUNK_SIZE = 4 * 1024 * 1024;
 
@@ -102,12 +104,7 @@ export function decodeJpeg(bytes: Uint8Array): DecodedImage {
   const header = scanJpegHeader(bytes);
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
-    decoded = jpeg.decode(bytes, {
-      useTArray: true,
-      formatAsRGBA: true,
-      maxResolutionInMP: MAX_JPEG_MEGAPIXELS,
-      maxMemoryUsageInMB: MAX_JPEG_MEMORY_MB,
-    });
+    decoded = decodeWithLibjpegTurbo(bytes);
   } catch (error) {
     throw new ImageDecodeError(`JPEG decoding failed: ${(error as Error).message}`, {
       cause: error,
@@ -124,8 +121,102 @@ export function decodeJpeg(bytes: Uint8Array): DecodedImage {
   return applyOrientation(image, header.orientation);
 }
 
+let libjpegTurbo: WebAssembly.Module | undefined;
+
+interface LibjpegTurboExports {
+  memory: WebAssembly.Memory;
+  malloc(size: number): number;
+  tjInitDecompress(): number;
+  tjDecompressHeader3(
+    handle: number,
+    jpeg: number,
+    size: number,
+    width: number,
+    height: number,
+    subsampling: number,
+    colourspace: number
+  ): number;
+  tjDecompress2(
+    handle: number,
+    jpeg: number,
+    size: number,
+    out: number,
+    width: number,
+    pitch: number,
+    height: number,
+    pixelFormat: number,
+    flags: number
+  ): number;
+}
+
 /**
- * Reads what jpeg-js does not expose: the number of colour components (from
+ * Decodes to RGBA with the TurboJPEG API of `@cwasm/jpeg-turbo`'s WebAssembly
+ * build (libjpeg's defaults: accurate integer IDCT, smooth chroma upsampling).
+ * The package's own wrapper keeps one instance for the life of the process and
+ * leaks the buffers of every file that fails mid-decode (libjpeg's longjmp
+ * becomes a JavaScript exception there), until every decode fails; so each
+ * decode gets a fresh instance, whose memory is released with it.
+ */
+function decodeWithLibjpegTurbo(bytes: Uint8Array): {
+  width: number;
+  height: number;
+  data: Uint8Array;
+} {
+  libjpegTurbo ??= new WebAssembly.Module(
+    readFileSync(createRequire(import.meta.url).resolve("@cwasm/jpeg-turbo/jpeg-turbo.wasm"))
+  );
+  const unsupported = () => {
+    throw new Error("unsupported system call");
+  };
+  const instance = new WebAssembly.Instance(libjpegTurbo, {
+    // libjpeg reports fatal errors by longjmp, which unwinds here as an exception.
+    env: {
+      setjmp: () => 0,
+      longjmp: () => {
+        throw new Error("corrupt or unsupported JPEG data");
+      },
+    },
+    wasi_snapshot_preview1: {
+      environ_sizes_get: () => 0,
+      environ_get: unsupported,
+      proc_exit: unsupported,
+      fd_close: unsupported,
+      fd_seek: unsupported,
+      fd_write: unsupported,
+    },
+  });
+  const turbo = instance.exports as unknown as LibjpegTurboExports;
+  // Pointers come back as signed 32-bit integers; memory may exceed 2 GiB.
+  const malloc = (size: number) => {
+    const pointer = turbo.malloc(size) >>> 0;
+    if (pointer === 0) throw new Error("out of memory");
+    return pointer;
+  };
+  const size = bytes.length;
+  const input = malloc(size);
+  new Uint8Array(turbo.memory.buffer, input, size).set(bytes);
+  const handle = turbo.tjInitDecompress();
+  if (handle === 0) throw new Error("could not start the decoder");
+  const info = malloc(16); // width, height, subsampling, colour space
+  if (turbo.tjDecompressHeader3(handle, input, size, info, info + 4, info + 8, info + 12) !== 0)
+    throw new Error("unreadable header");
+  const [width, height] = new Uint32Array(turbo.memory.buffer, info, 2);
+  if (width * height > MAX_JPEG_MEGAPIXELS * 1e6)
+    throw new Error(`${width}×${height} pixels is more than ${MAX_JPEG_MEGAPIXELS} megapixels`);
+  const output = malloc(width * height * 4);
+  const TJPF_RGBA = 7;
+  const status = turbo.tjDecompress2(handle, input, size, output, width, 0, height, TJPF_RGBA, 0);
+  // Non-zero also for warnings, such as a file cut short.
+  if (status !== 0) throw new Error("incomplete or corrupt data");
+  return {
+    width,
+    height,
+    data: new Uint8Array(turbo.memory.buffer, output, width * height * 4).slice(),
+  };
+}
+
+/**
+ * Reads what the decoder does not tell: the number of colour components (from
  * the SOF segment) and the EXIF orientation (from the first APP1 "Exif"
  * segment, tag 0x0112 of IFD0). Stops at the first scan.
  */

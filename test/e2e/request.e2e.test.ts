@@ -1,5 +1,5 @@
 import type { Page } from "playwright-core";
-import { describe, expect, expectNoAxeViolations, screenshot, test, tr, waitForHydration } from "./support";
+import { describe, expect, expectNoAxeViolations, NEUTRAL_PAGE_TITLE, screenshot, test, tr, waitForHydration } from "./support";
 
 /**
  * The victim's request in real Chromium, with JavaScript on and off, in
@@ -80,7 +80,7 @@ for (const javaScriptEnabled of [true, false]) {
     describe(`${lng}, JavaScript ${javaScriptEnabled ? "on" : "off"}`, () => {
       test.scoped({ contextOptions: { javaScriptEnabled } });
 
-      test("file, sign out, sign back in, follow, add, message, withdraw", async ({ page }) => {
+      test("file, sign out, sign back in, follow, add, message, withdraw, leave", async ({ page, quickExitUrl }) => {
         // Axe on every page once per language, with JavaScript on (the rendered result is the same).
         const axe = javaScriptEnabled;
         const { reference, secret } = await fileRequest(page, lng, tag, axe);
@@ -126,6 +126,15 @@ for (const javaScriptEnabled of [true, false]) {
         await checkPage(page, `${tag}-withdraw`, axe);
         await submit(page, /\/case\/status$/);
         await expect(page.locator(".tag").first().textContent()).resolves.toBe(tr(lng, "statuses.withdrawn", "case"));
+
+        // The quick exit leaves from inside the signed-in pages too: the neutral site replaces the page.
+        if (javaScriptEnabled) {
+          for (let i = 0; i < 3; i++) await page.keyboard.press("Shift");
+        } else {
+          await page.getByTestId("quick-exit").click();
+        }
+        await page.waitForURL(quickExitUrl);
+        await expect(page.title()).resolves.toBe(NEUTRAL_PAGE_TITLE);
       });
     });
   }

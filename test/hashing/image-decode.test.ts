@@ -107,6 +107,36 @@ const GREY_JPEG = Buffer.from(
   "base64"
 );
 
+/**
+ * A baseline JPEG of `width`x`height` with `components` components (4: CMYK),
+ * every block flat grey: one-symbol Huffman tables, 2 bits of zeros per block.
+ */
+function flatJpeg(width: number, height: number, components: number): Buffer {
+  const segment = (marker: number, body: number[]) => [
+    0xff,
+    marker,
+    (body.length + 2) >> 8,
+    (body.length + 2) & 0xff,
+    ...body,
+  ];
+  const ids = Array.from({ length: components }, (_, i) => i + 1);
+  const sof = [8, height >> 8, height & 0xff, width >> 8, width & 0xff, components];
+  const huffman = (tableClass: number) => [tableClass << 4, 1, ...new Array(15).fill(0), 0];
+  const blocks = Math.ceil(width / 8) * Math.ceil(height / 8) * components;
+  return Buffer.concat([
+    Buffer.from([
+      0xff,
+      0xd8,
+      ...segment(0xdb, [0, ...new Array(64).fill(1)]),
+      ...segment(0xc0, [...sof, ...ids.flatMap((id) => [id, 0x11, 0])]),
+      ...segment(0xc4, [...huffman(0), ...huffman(1)]),
+      ...segment(0xda, [components, ...ids.flatMap((id) => [id, 0]), 0, 63, 0]),
+    ]),
+    Buffer.alloc(Math.ceil(blocks / 4)),
+    Buffer.from([0xff, 0xd9]),
+  ]);
+}
+
 /** A tiny RGBA image whose pixels are labelled 1..n in the red channel. */
 function labelled(width: number, height: number): DecodedImage {
   const data = new Uint8Array(width * height * 4);
@@ -316,6 +346,34 @@ describe("JPEG and EXIF orientation", () => {
     expect(() =>
       decodeJpeg(Buffer.concat([bytes.subarray(0, 300), Buffer.alloc(50, 0xff)]))
     ).toThrow(ImageDecodeError);
+    // libjpeg only warns about a file cut short; that is refused too.
+    const bridge = readFixture("images/reg-test-input/dih/bridge-1-original.jpg");
+    expect(() => decodeJpeg(bridge.subarray(0, 200_000))).toThrow(/incomplete or corrupt/);
+  });
+
+  it("decodes a well-formed JPEG made here", () => {
+    const image = decodeJpeg(flatJpeg(16, 8, 3));
+    expect(image).toMatchObject({ width: 16, height: 8, greyscale: false });
+    expect(new Set(image.data)).toEqual(new Set([128, 255]));
+  });
+
+  it("refuses JPEGs over 200 megapixels before decoding them", () => {
+    expect(() => decodeJpeg(flatJpeg(15_000, 15_000, 3))).toThrow(
+      /15000×15000 pixels is more than 200 megapixels/
+    );
+  });
+
+  it("leaves nothing behind after a failed decode", () => {
+    // Each of these fails (CMYK cannot become RGBA) after 784 MB were set
+    // aside for its pixels. @cwasm/jpeg-turbo's own wrapper, with one instance
+    // for the process, keeps them, and from the fourth on no JPEG decodes.
+    const cmyk = flatJpeg(14_000, 14_000, 4);
+    for (let i = 0; i < 6; i++) {
+      expect(() => decodeJpeg(cmyk)).toThrow(ImageDecodeError);
+    }
+    const row = readCsv("expected-pdq.csv").find((r) => r.path.endsWith("/wee.jpg"))!;
+    const image = decodeJpeg(readFixture(row.path));
+    expect(pdqFromRgba(image.data, image.width, image.height).hash).toBe(row.hash);
   });
 });
 
