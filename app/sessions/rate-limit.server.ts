@@ -25,8 +25,14 @@ export const REFERENCE_FAILURE_LIMIT = 10;
 export const CLIENT_FAILURE_LIMIT = 30;
 /** A window lasts an hour from its first failure; then the counter starts again. */
 export const FAILURE_WINDOW_SECONDS = 60 * 60;
-/** From this many consecutive failures on, each next attempt waits 2^(failures - 3) seconds… */
+/** From this many consecutive failures on a reference, each next attempt waits 2^(failures - 3) seconds… */
 export const FIRST_DELAYED_FAILURE = 3;
+/**
+ * A client address is often shared (a shelter's or a school's network), so its
+ * delays start later: guessing at one reference is stopped by the reference's
+ * own counter; the client's catches spraying across many references.
+ */
+export const CLIENT_FIRST_DELAYED_FAILURE = 10;
 /** …but never longer than 15 minutes. */
 export const MAX_DELAY_SECONDS = 15 * 60;
 
@@ -40,26 +46,27 @@ export interface SignInAttempt {
 export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 /** The wait before the next attempt after `failures` consecutive failures. */
-export function delayAfterFailures(failures: number): number {
-  if (failures < FIRST_DELAYED_FAILURE) return 0;
-  return Math.min(2 ** (failures - FIRST_DELAYED_FAILURE), MAX_DELAY_SECONDS);
+export function delayAfterFailures(failures: number, firstDelayed = FIRST_DELAYED_FAILURE): number {
+  if (failures < firstDelayed) return 0;
+  return Math.min(2 ** (failures - firstDelayed), MAX_DELAY_SECONDS);
 }
 
 interface Counter {
   key: string;
   limit: number;
+  firstDelayed: number;
 }
 
 /** Client first, then reference: every transaction takes the row locks in this order, so none deadlock. */
 function countersFor(services: Services, attempt: SignInAttempt): [Counter, Counter] {
   return [
-    { key: `signin-client:${services.vault.blindIndex(clientKey(attempt.clientAddress), "rate_limit.signin.client")}`, limit: CLIENT_FAILURE_LIMIT },
+    { key: `signin-client:${services.vault.blindIndex(clientKey(attempt.clientAddress), "rate_limit.signin.client")}`, limit: CLIENT_FAILURE_LIMIT, firstDelayed: CLIENT_FIRST_DELAYED_FAILURE },
     referenceCounter(services, attempt.reference),
   ];
 }
 
 function referenceCounter(services: Services, reference: string): Counter {
-  return { key: `signin-reference:${services.vault.blindIndex(reference, "rate_limit.signin.reference")}`, limit: REFERENCE_FAILURE_LIMIT };
+  return { key: `signin-reference:${services.vault.blindIndex(reference, "rate_limit.signin.reference")}`, limit: REFERENCE_FAILURE_LIMIT, firstDelayed: FIRST_DELAYED_FAILURE };
 }
 
 /**
@@ -168,18 +175,19 @@ async function countFailure(trx: Transaction<Database>, counter: Counter, now: D
   const expired = sql<boolean>`rate_limit.expires_at <= ${nowIso}`;
   const next = sql<number>`rate_limit.failures + 1`;
 
-  // Counts from FIRST_DELAYED_FAILURE up to the first capped one; every count beyond waits the cap.
+  // Counts from the counter's first delayed failure up to the first capped one; every count beyond waits the cap.
+  const delay = (n: number) => delayAfterFailures(n, counter.firstDelayed);
   const delayed: number[] = [];
-  for (let n = FIRST_DELAYED_FAILURE; delayAfterFailures(n) < MAX_DELAY_SECONDS; n++) delayed.push(n);
-  const capped = (delayed.at(-1) ?? FIRST_DELAYED_FAILURE - 1) + 1;
-  const nextAttemptAt = sql<string>`case when ${expired} then ${at(delayAfterFailures(1))} when ${next} >= ${sql.lit(capped)} then ${at(MAX_DELAY_SECONDS)} ${sql.join(
-    delayed.map((n) => sql`when ${next} = ${sql.lit(n)} then ${at(delayAfterFailures(n))}`),
+  for (let n = counter.firstDelayed; delay(n) < MAX_DELAY_SECONDS; n++) delayed.push(n);
+  const capped = (delayed.at(-1) ?? counter.firstDelayed - 1) + 1;
+  const nextAttemptAt = sql<string>`case when ${expired} then ${at(delay(1))} when ${next} >= ${sql.lit(capped)} then ${at(MAX_DELAY_SECONDS)} ${sql.join(
+    delayed.map((n) => sql`when ${next} = ${sql.lit(n)} then ${at(delay(n))}`),
     sql` `,
   )} else ${nowIso} end`;
 
   const row = await trx
     .insertInto("rate_limit")
-    .values({ key: counter.key, failures: 1, window_started_at: nowIso, next_attempt_at: at(delayAfterFailures(1)), expires_at: windowEnd })
+    .values({ key: counter.key, failures: 1, window_started_at: nowIso, next_attempt_at: at(delay(1)), expires_at: windowEnd })
     .onConflict((oc) => {
       const update = oc.column("key").doUpdateSet({
         failures: sql`case when ${expired} then 1 else ${next} end`,

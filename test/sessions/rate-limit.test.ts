@@ -17,6 +17,7 @@ import {
   claimSignInAttempt,
   clearSignInFailures,
   clientKey,
+  CLIENT_FIRST_DELAYED_FAILURE,
   delayAfterFailures,
   deleteExpiredRateLimits,
   recordSignInFailure,
@@ -65,7 +66,9 @@ describe("the limits", () => {
     expect(CLIENT_FAILURE_LIMIT).toBe(30);
     expect(FAILURE_WINDOW_SECONDS).toBe(3600);
     expect(MAX_DELAY_SECONDS).toBe(900);
-    expect([1, 2, 3, 4, 5, 6, 12, 13, 30].map(delayAfterFailures)).toEqual([0, 0, 1, 2, 4, 8, 512, 900, 900]);
+    expect([1, 2, 3, 4, 5, 6, 12, 13, 30].map((n) => delayAfterFailures(n))).toEqual([0, 0, 1, 2, 4, 8, 512, 900, 900]);
+    // A client address may be shared by many people: its delays start later.
+    expect([9, 10, 11, 20].map((n) => delayAfterFailures(n, CLIENT_FIRST_DELAYED_FAILURE))).toEqual([0, 1, 2, 900]);
   });
 
   it("count an IPv6 client by its /64 and an IPv4-mapped address as IPv4", () => {
@@ -125,7 +128,7 @@ describeEachDatabase("sign-in rate limit", (database) => {
   it("never makes a client wait more than 15 minutes for its next attempt", async () => {
     const clientAddress = freshClient();
     // Different references each time, so only the client's counter grows.
-    for (let i = 0; i < 14; i++) await recordSignInFailure(services, { clientAddress, reference: freshReference() });
+    for (let i = 0; i < CLIENT_FIRST_DELAYED_FAILURE + 11; i++) await recordSignInFailure(services, { clientAddress, reference: freshReference() });
     expect(await checkSignInAllowed(services, { clientAddress, reference: freshReference() })).toEqual({ allowed: false, retryAfterSeconds: 900 });
     tick(900);
     expect(await checkSignInAllowed(services, { clientAddress, reference: freshReference() })).toEqual({ allowed: true });
@@ -236,10 +239,11 @@ describeEachDatabase("sign-in rate limit", (database) => {
 
   it("clears the reference's failures on success but keeps the client's", async () => {
     const attempt = { clientAddress: freshClient(), reference: freshReference() };
-    for (let i = 0; i < 4; i++) await recordSignInFailure(services, attempt);
+    const failures = CLIENT_FIRST_DELAYED_FAILURE + 1;
+    for (let i = 0; i < failures; i++) await recordSignInFailure(services, attempt);
     await clearSignInFailures(services, attempt);
     const rows = await db().selectFrom("rate_limit").select(["key", "failures"]).execute();
-    expect(rows).toEqual([{ key: expect.stringMatching(/^signin-client:/), failures: 4 }]);
+    expect(rows).toEqual([{ key: expect.stringMatching(/^signin-client:/), failures }]);
     // The client still waits for its own delay.
     expect(await checkSignInAllowed(services, { ...attempt, reference: freshReference() })).toEqual({ allowed: false, retryAfterSeconds: 2 });
   });
