@@ -154,7 +154,7 @@ export default function AdminUsers() {
         <SelectField
           name="role"
           label={t("users.role")}
-          placeholder={t("users.rolePlaceholder")}
+          prompt={t("users.rolePrompt")}
           value={done ? "" : actionData?.values.role}
           errors={inviteErrors}
           options={STAFF_ROLES.map((role) => ({ value: role, label: t(`roles.${role}`) }))}

@@ -129,7 +129,7 @@ export default function AdminApiKeys() {
         <SelectField
           name="organisationId"
           label={t("apiKeys.organisation")}
-          placeholder={t("apiKeys.organisationPlaceholder")}
+          prompt={t("apiKeys.organisationPrompt")}
           errors={errors}
           options={organisations.map((o) => ({ value: o.id, label: o.name }))}
         />

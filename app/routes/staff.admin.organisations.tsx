@@ -89,7 +89,7 @@ export default function AdminOrganisations() {
         <SelectField
           name="kind"
           label={t("organisations.kind")}
-          placeholder={t("organisations.kindPlaceholder")}
+          prompt={t("organisations.kindPrompt")}
           value={values?.kind}
           errors={errors}
           options={kinds.map((kind) => ({ value: kind, label: t(`organisations.kinds.${kind}`) }))}
@@ -98,7 +98,7 @@ export default function AdminOrganisations() {
           name="country"
           label={t("organisations.country")}
           hint={t("organisations.countryHint")}
-          placeholder={t("organisations.countryPlaceholder")}
+          prompt={t("organisations.countryPrompt")}
           value={values?.country}
           errors={errors}
           options={countries.map((c) => ({ value: c.code, label: c.name }))}

@@ -103,7 +103,7 @@ export default function AdminProviders() {
         <SelectField
           name="country"
           label={t("providers.country")}
-          placeholder={t("providers.countryPlaceholder")}
+          prompt={t("providers.countryPrompt")}
           value={values?.country}
           errors={errors}
           options={countries.map((c) => ({ value: c.code, label: c.name }))}

@@ -243,7 +243,7 @@ export default function StaffCase() {
                 <SelectField
                   name="assignee"
                   label={t("assign.to")}
-                  placeholder={t("assign.choose")}
+                  prompt={t("assign.choose")}
                   options={view.colleagues.map((c) => ({ value: c.id, label: c.name }))}
                   value={view.assignedTo ?? undefined}
                   errors={errors}
@@ -265,7 +265,7 @@ export default function StaffCase() {
                   <SelectField
                     name="method"
                     label={t("verify.method")}
-                    placeholder={t("verify.choose")}
+                    prompt={t("verify.choose")}
                     options={IDENTITY_VERIFICATION_METHODS.map((m) => ({ value: m, label: t(`verification.${m}`) }))}
                     errors={errors}
                   />
@@ -281,7 +281,7 @@ export default function StaffCase() {
                 <SelectField
                   name="template"
                   label={t("update.template")}
-                  placeholder={t("update.choose")}
+                  prompt={t("update.choose")}
                   value={actionData && "values" in actionData ? actionData.values.template : undefined}
                   options={UPDATE_TEMPLATES.map((u) => ({ value: u, label: tc(`events.${u}`, { count: 1 }) }))}
                   errors={errors}
@@ -356,7 +356,7 @@ export default function StaffCase() {
                   <SelectField
                     name="months"
                     label={t("extend.months")}
-                    placeholder={t("extend.choose")}
+                    prompt={t("extend.choose")}
                     options={[1, 2].map((m) => ({ value: String(m), label: t("extend.monthsOption", { count: m }) }))}
                     errors={errors}
                   />

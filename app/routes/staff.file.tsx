@@ -161,7 +161,7 @@ export default function FileOnBehalf() {
             name="country"
             label={tr("steps.where.title")}
             hint={tr("where.hint")}
-            placeholder={tr("where.placeholder")}
+            prompt={tr("where.prompt")}
             value={v.country}
             errors={errors}
             options={countries.map((c) => ({ value: c.code, label: c.name }))}

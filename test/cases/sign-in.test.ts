@@ -1,55 +1,20 @@
 import { parseOptions } from "@node-rs/argon2";
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { hashSecret, normaliseReference, normaliseSecret, signInToCase } from "~/cases/sign-in.server";
 import type { Services } from "~/context";
-import type { Db } from "~/db/db.server";
-import { EU_CENTRE_ID } from "~/db/schema";
 import { loadEnv } from "~/env.server";
 import { createServices } from "~/services.server";
 import { REFERENCE_FAILURE_LIMIT, delayAfterFailures } from "~/sessions/rate-limit.server";
 import { getCaseSession } from "~/sessions/session.server";
+import { insertCase } from "../support/cases";
 import { describeEachDatabase } from "../support/databases";
 
 const REFERENCE = "482915730264";
 const SECRET = "k7qm-3xpa-r2dv-9wtz";
 
-async function insertCase(db: Db, reference: string, secretHash: string): Promise<string> {
-  const at = new Date().toISOString();
-  const subjectId = randomUUID();
-  const caseId = randomUUID();
-  await db.insertInto("subject").values({ id: subjectId, email_enc: null, email_bidx: null, contact_organisation_enc: null, created_at: at, updated_at: at }).execute();
-  await db
-    .insertInto("case")
-    .values({
-      id: caseId,
-      reference,
-      secret_hash: secretHash,
-      submission_hash: null,
-      subject_id: subjectId,
-      route: "eu",
-      country: "FR",
-      language: "fr",
-      relation: "self",
-      wants_information: 1,
-      wants_removal: 1,
-      disclosure: "summary",
-      contact_method: "none",
-      handling_organisation_id: EU_CENTRE_ID,
-      status: "received",
-      identity_verified_at: null,
-      received_at: at,
-      due_at: at,
-      extended_due_at: null,
-      closed_at: null,
-      updated_at: at,
-    })
-    .execute();
-  return caseId;
-}
 
 describe("secrets and references", () => {
   it("hashes a secret with argon2id at OWASP's parameters, salted afresh each time", async () => {
@@ -92,7 +57,7 @@ describeEachDatabase("signing in to a case", (database) => {
       dbKind: database().kind,
       now: () => clock,
     });
-    caseId = await insertCase(db(), REFERENCE, await hashSecret(SECRET));
+    caseId = await insertCase(db(), REFERENCE, { secret_hash: await hashSecret(SECRET) });
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
   beforeEach(async () => {

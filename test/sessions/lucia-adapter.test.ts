@@ -1,47 +1,12 @@
-import { randomUUID } from "node:crypto";
 import type { Adapter } from "lucia";
 import { beforeAll, expect, it } from "vitest";
-import type { Db } from "~/db/db.server";
-import { EU_CENTRE_ID } from "~/db/schema";
 import { createKyselyAdapter, hashSessionId } from "~/sessions/lucia-adapter.server";
+import { insertCase } from "../support/cases";
 import { describeEachDatabase } from "../support/databases";
 
 const NOW = new Date("2026-11-22T10:00:00.000Z");
 const later = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
 
-async function insertCase(db: Db, reference: string): Promise<string> {
-  const at = NOW.toISOString();
-  const subjectId = randomUUID();
-  const caseId = randomUUID();
-  await db.insertInto("subject").values({ id: subjectId, email_enc: null, email_bidx: null, contact_organisation_enc: null, created_at: at, updated_at: at }).execute();
-  await db
-    .insertInto("case")
-    .values({
-      id: caseId,
-      reference,
-      secret_hash: "not-a-real-hash",
-      submission_hash: null,
-      subject_id: subjectId,
-      route: "eu",
-      country: "BE",
-      language: "nl",
-      relation: "self",
-      wants_information: 1,
-      wants_removal: 1,
-      disclosure: "summary",
-      contact_method: "none",
-      handling_organisation_id: EU_CENTRE_ID,
-      status: "received",
-      identity_verified_at: null,
-      received_at: at,
-      due_at: later(60 * 24 * 30).toISOString(),
-      extended_due_at: null,
-      closed_at: null,
-      updated_at: at,
-    })
-    .execute();
-  return caseId;
-}
 
 describeEachDatabase("Lucia adapter over Kysely", (database) => {
   let adapter: Adapter;
@@ -52,8 +17,8 @@ describeEachDatabase("Lucia adapter over Kysely", (database) => {
   const storedSessions = () => db().selectFrom("case_session").selectAll().orderBy("expires_at").execute();
 
   beforeAll(async () => {
-    caseA = await insertCase(db(), "100000000001");
-    caseB = await insertCase(db(), "100000000002");
+    caseA = await insertCase(db(), "100000000001", { country: "BE", language: "nl" });
+    caseB = await insertCase(db(), "100000000002", { country: "BE", language: "nl" });
     adapter = createKyselyAdapter(db(), {
       sessionTable: "case_session",
       userTable: "case",

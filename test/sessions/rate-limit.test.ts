@@ -1,11 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Services } from "~/context";
-import type { Db } from "~/db/db.server";
-import { EU_CENTRE_ID } from "~/db/schema";
 import { loadEnv } from "~/env.server";
 import { createServices } from "~/services.server";
 import {
@@ -23,42 +20,12 @@ import {
   recordSignInFailure,
   recordSignInSuccess,
 } from "~/sessions/rate-limit.server";
+import { insertCase } from "../support/cases";
 import { describeEachDatabase } from "../support/databases";
 
 const KNOWN_REFERENCE = "300000000001";
 const UNKNOWN_REFERENCE = "399999999999";
 
-async function insertCase(db: Db, reference: string): Promise<void> {
-  const at = "2026-11-22T09:00:00.000Z";
-  const subjectId = randomUUID();
-  await db.insertInto("subject").values({ id: subjectId, email_enc: null, email_bidx: null, contact_organisation_enc: null, created_at: at, updated_at: at }).execute();
-  await db
-    .insertInto("case")
-    .values({
-      id: randomUUID(),
-      reference,
-      secret_hash: "not-a-real-hash",
-      submission_hash: null,
-      subject_id: subjectId,
-      route: "eu",
-      country: "DE",
-      language: "de",
-      relation: "parent",
-      wants_information: 1,
-      wants_removal: 1,
-      disclosure: "full",
-      contact_method: "none",
-      handling_organisation_id: EU_CENTRE_ID,
-      status: "received",
-      identity_verified_at: null,
-      received_at: at,
-      due_at: at,
-      extended_due_at: null,
-      closed_at: null,
-      updated_at: at,
-    })
-    .execute();
-}
 
 describe("the limits", () => {
   it("are 10 failures per reference and 30 per client an hour, with delays from the third failure capped at 15 minutes", () => {

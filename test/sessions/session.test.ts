@@ -1,11 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Services } from "~/context";
-import type { Db } from "~/db/db.server";
-import { EU_CENTRE_ID } from "~/db/schema";
 import { loadEnv } from "~/env.server";
 import { createServices } from "~/services.server";
 import { hashSessionId } from "~/sessions/lucia-adapter.server";
@@ -17,41 +14,9 @@ import {
   getCaseSession,
   readCaseSession,
 } from "~/sessions/session.server";
+import { insertCase } from "../support/cases";
 import { describeEachDatabase } from "../support/databases";
 
-async function insertCase(db: Db, reference: string): Promise<string> {
-  const at = new Date().toISOString();
-  const subjectId = randomUUID();
-  const caseId = randomUUID();
-  await db.insertInto("subject").values({ id: subjectId, email_enc: null, email_bidx: null, contact_organisation_enc: null, created_at: at, updated_at: at }).execute();
-  await db
-    .insertInto("case")
-    .values({
-      id: caseId,
-      reference,
-      secret_hash: "not-a-real-hash",
-      submission_hash: null,
-      subject_id: subjectId,
-      route: "voluntary",
-      country: "US",
-      language: "en",
-      relation: "self",
-      wants_information: 1,
-      wants_removal: 0,
-      disclosure: "outcome",
-      contact_method: "none",
-      handling_organisation_id: EU_CENTRE_ID,
-      status: "received",
-      identity_verified_at: null,
-      received_at: at,
-      due_at: at,
-      extended_due_at: null,
-      closed_at: null,
-      updated_at: at,
-    })
-    .execute();
-  return caseId;
-}
 
 /** The name=value pair and the attributes of a Set-Cookie header, attributes keyed in lower case. */
 function parseSetCookie(header: string) {

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { createCase } from "~/cases/cases.server";
 import { completeRequest, type RequestDraft } from "~/cases/request";
 import type { Services } from "~/context";
-import { EU_CENTRE_ID } from "~/db/schema";
+import type { Db } from "~/db/db.server";
+import { EU_CENTRE_ID, type NewCase } from "~/db/schema";
 import { allocateSightingSeqs } from "~/sightings/sequence.server";
 
 export const SURVIVOR_EMAIL = "survivor.private@example.org";
@@ -69,4 +70,49 @@ export async function addConfirmedInstance(services: Services, caseId: string, {
     .values({ id: randomUUID(), case_id: caseId, item_id: item.id, sighting_id: sightingId, distance: 0, state: "confirmed", decided_by: null, decided_at: null, created_at: at })
     .execute();
   return { sightingId };
+}
+
+/**
+ * A case row (with its subject) written straight to the database, for tests
+ * that need a case to exist but are not about filing one.
+ */
+export async function insertCase(db: Db, reference: string, overrides: Partial<NewCase> = {}): Promise<string> {
+  const at = new Date().toISOString();
+  const subjectId = randomUUID();
+  const caseId = randomUUID();
+  await db.insertInto("subject").values({ id: subjectId, email_enc: null, email_bidx: null, contact_organisation_enc: null, created_at: at, updated_at: at }).execute();
+  await db
+    .insertInto("case")
+    .values({
+      id: caseId,
+      reference,
+      secret_hash: "$argon2id$unused",
+      submission_hash: null,
+      subject_id: subjectId,
+      route: "eu",
+      country: "FR",
+      language: "fr",
+      relation: "self",
+      wants_information: 1,
+      wants_removal: 1,
+      disclosure: "summary",
+      contact_method: "none",
+      handling_organisation_id: EU_CENTRE_ID,
+      status: "received",
+      identity_verified_at: null,
+      received_at: at,
+      due_at: at,
+      extended_due_at: null,
+      closed_at: null,
+      updated_at: at,
+      filed_by_organisation_id: null,
+      assigned_to: null,
+      identity_verification_method: null,
+      identity_verified_by: null,
+      extension_reason_enc: null,
+      rejection_reason_enc: null,
+      ...overrides,
+    })
+    .execute();
+  return caseId;
 }

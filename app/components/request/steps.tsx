@@ -45,7 +45,7 @@ export function StepForm({ step, title, values, errors, draft, countries, review
             asHeading
             label={title}
             hint={t("where.hint")}
-            placeholder={t("where.placeholder")}
+            prompt={t("where.prompt")}
             value={values.country}
             errors={errors}
             options={countries.map((c) => ({ value: c.code, label: c.name }))}

@@ -150,7 +150,7 @@ export function SelectField({
   hint,
   options,
   value,
-  placeholder,
+  prompt,
   errors,
   asHeading = false,
 }: {
@@ -159,7 +159,8 @@ export function SelectField({
   hint?: string;
   options: { value: string; label: string }[];
   value?: string;
-  placeholder: string;
+  /** The empty first option, asking the person to choose. */
+  prompt: string;
   errors?: FieldError[];
   asHeading?: boolean;
 }) {
@@ -185,7 +186,7 @@ export function SelectField({
         aria-describedby={describedBy(name, Boolean(hint), errors)}
         aria-invalid={invalid || undefined}
       >
-        <option value="">{placeholder}</option>
+        <option value="">{prompt}</option>
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
