@@ -105,7 +105,7 @@ function ensureGeneratedSecrets(
   const stored: Partial<Record<Generated, string>> = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
   const fresh = {
     SESSION_SECRET: () => randomBytes(32).toString("base64url"),
-    RECLAIM_DATA_KEYS: () => `k${Date.now().toString(36)}:${randomBytes(32).toString("base64")}`,
+    RECLAIM_DATA_KEYS: () => `k${randomBytes(6).toString("hex")}:${randomBytes(32).toString("base64")}`,
     RECLAIM_INDEX_KEY: () => randomBytes(32).toString("base64url"),
   };
   if (missing.some((name) => !stored[name])) {

@@ -132,7 +132,7 @@ async function notifyRequester(services: Services, caseId: string, db: Db): Prom
     .executeTakeFirst();
   if (row?.contact_method !== "email" || !row.email_enc) return;
   const to = services.vault.decrypt(row.email_enc, "subject.email_enc");
-  await enqueueMail({ ...services, db }, { to, template: "update", language: row.language });
+  await enqueueMail({ ...services, db }, { to, template: "update", language: row.language, caseId });
 }
 
 /**

@@ -294,6 +294,8 @@ export interface OutboxTable {
   /** A removal notice's own subject and text (rendered when queued, encrypted); null for the neutral templates. */
   subject_enc: string | null;
   body_enc: string | null;
+  /** The case the mail is about, if any: erasing the case cancels it while still queued. */
+  case_id: string | null;
 }
 
 export const STAFF_ROLES = ["support_worker", "caseworker", "supervisor", "administrator"] as const;

@@ -36,6 +36,8 @@ type Deps = Pick<Services, "db" | "vault" | "now">;
 export interface MailToEnqueue {
   /** The recipient's e-mail address: stored encrypted. */
   to: string;
+  /** The case the mail is about: erasing the case cancels it while it is still queued. */
+  caseId?: string;
   /** A template of the `mail` namespace, e.g. "update". */
   template: string;
   /** The recipient's language; an unsupported one falls back to English. */
@@ -55,7 +57,7 @@ const BODY_CONTEXT = "outbox.body_enc";
  * Queue one e-mail. `db` may be a transaction (`Transaction<Database>` is a
  * `Kysely<Database>`), so the mail is queued only if the caller's change commits.
  */
-export async function enqueueMail({ db, vault, now }: Deps, { to, template, language, content }: MailToEnqueue): Promise<{ id: string }> {
+export async function enqueueMail({ db, vault, now }: Deps, { to, template, language, content, caseId }: MailToEnqueue): Promise<{ id: string }> {
   const address = to.trim();
   // Checked here, not at sending: a bad address or template is the caller's bug and should fail the caller.
   if (!/^[^\s@]+@[^\s@]+$/.test(address)) throw new Error("enqueueMail: the recipient is not an e-mail address");
@@ -77,9 +79,16 @@ export async function enqueueMail({ db, vault, now }: Deps, { to, template, lang
       sent_at: null,
       subject_enc: content ? vault.encrypt(content.subject, SUBJECT_CONTEXT) : null,
       body_enc: content ? vault.encrypt(content.text, BODY_CONTEXT) : null,
+      case_id: caseId ?? null,
     })
     .execute();
   return { id };
+}
+
+/** Cancel every mail about this case that has not gone out yet. */
+export async function cancelCaseMails({ db }: Pick<Services, "db">, caseId: string): Promise<number> {
+  const { numDeletedRows } = await db.deleteFrom("outbox").where("case_id", "=", caseId).where("status", "=", "pending").executeTakeFirst();
+  return Number(numDeletedRows);
 }
 
 export interface OutboxRun {

@@ -130,7 +130,7 @@ export async function sendNotice(
       sendNumber: 1,
       resendIntervalMs: services.env.NOTICE_RESEND_INTERVAL,
     });
-    await enqueueMail({ ...services, db: trx }, { to: provider.removal_contact, template: "notice", language, content });
+    await enqueueMail({ ...services, db: trx }, { to: provider.removal_contact, template: "notice", language, content, caseId });
     await addCaseEvent(services as Services, caseId, { template: "noticeSent", params: { provider: provider.name, count: instances.length }, visibleToRequester: true, actor: "staff" }, trx);
     await trx.updateTable("case").set({ updated_at: at }).where("id", "=", caseId).execute();
     await recordAudit(
@@ -227,7 +227,7 @@ export async function processNotices(services: Deps, { batchSize = 50 }: { batch
         sendNumber: notice.send_count + 1,
         resendIntervalMs: services.env.NOTICE_RESEND_INTERVAL,
       });
-      await enqueueMail({ ...services, db: trx }, { to: notice.removal_contact, template: "notice", language: notice.language, content });
+      await enqueueMail({ ...services, db: trx }, { to: notice.removal_contact, template: "notice", language: notice.language, content, caseId: notice.case_id });
       // Daily reminders would mean daily e-mails to the requester: their timeline shows them, no notice is sent.
       await addCaseEvent(
         services as Services,

@@ -264,6 +264,7 @@ export const annotations: Record<string, TableAnnotation> = {
       last_error: { purpose: "Diagnosing delivery, without addresses.", category: "operational", basis: "consent", retention: "30 days after delivery" },
       created_at: { purpose: "Bookkeeping.", category: "operational", basis: "consent", retention: "30 days after delivery" },
       sent_at: { purpose: "Delivery time.", category: "operational", basis: "consent", retention: "30 days after delivery" },
+      case_id: { purpose: "Lets erasure of a case cancel its mails still in the queue.", category: "operational", basis: "consent", retention: "30 days after delivery" },
       subject_enc: { purpose: "A removal notice's subject, addressed to a provider (DSA Art. 16).", category: "special", basis: "public-task", retention: "30 days after delivery", encrypted: true },
       body_enc: { purpose: "A removal notice's text, with the addresses to remove, addressed to a provider (DSA Art. 16).", category: "special", basis: "public-task", retention: "30 days after delivery", encrypted: true },
     },

@@ -4,6 +4,7 @@ import { addCaseEvent } from "~/cases/cases.server";
 import type { Services } from "~/context";
 import type { Db } from "~/db/db.server";
 import { destroyAllCaseSessions } from "~/sessions/session.server";
+import { cancelCaseMails } from "~/mail/outbox.server";
 
 /**
  * Erasure (GDPR Art. 17) and the end of retention both reduce a case to
@@ -167,6 +168,7 @@ export async function eraseCase(
   if (row.legal_hold === 0) {
     if (await reduceCaseToStatistics(services, caseId, "erasure", actor)) {
       if (email) await cancelMailsTo(services, email);
+      await cancelCaseMails(services, caseId);
       return { outcome: "erased" };
     }
     // Someone else erased it in the meantime, or a hold was set a moment ago.
@@ -188,6 +190,7 @@ export async function eraseCase(
     await recordAudit(services, { ...actor, action: "case.erasure.held", caseId, details: { contactErased: true } }, trx);
   });
   if (email) await cancelMailsTo(services, email);
+  await cancelCaseMails(services, caseId);
   await destroyAllCaseSessions(services, caseId);
   return { outcome: "held" };
 }

@@ -132,7 +132,8 @@ export async function rotateKeys(services: Deps, options: RotationOptions = {}):
 
 /** A fresh data key entry, `id:base64`, for RECLAIM_DATA_KEYS. */
 export function newDataKey(): string {
-  return `k${Date.now().toString(36)}:${randomBytes(32).toString("base64")}`;
+  // A random id: two keys made in the same millisecond must not share one.
+  return `k${randomBytes(6).toString("hex")}:${randomBytes(32).toString("base64")}`;
 }
 
 /** For the embedded default: put a new key first in the generated secrets file (mode 0600). */

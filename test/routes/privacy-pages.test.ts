@@ -119,6 +119,8 @@ describe.each(databaseKinds)("the requester's privacy pages [%s]", (kind) => {
     const { client, caseId, reference, secret } = await richCase();
     await enqueueMail(server.services, { to: EMAIL, template: "update", language: "en" });
     await enqueueMail(server.services, { to: "someone.else@example.org", template: "update", language: "en" });
+    // A removal notice about this case, still queued for its provider, is cancelled too.
+    await enqueueMail(server.services, { to: "abuse@host.example", template: "update", language: "en", caseId });
 
     const page = mainText(await (await client.get("/case/erase")).text());
     expect(page).toContain("What is erased now");
@@ -143,6 +145,7 @@ describe.each(databaseKinds)("the requester's privacy pages [%s]", (kind) => {
       expect(await database.db.selectFrom(table).select("case_id").where("case_id", "=", caseId).execute(), table).toEqual([]);
     const recipients = (await database.db.selectFrom("outbox").select("recipient_enc").execute()).map((r) => server.services.vault.decrypt(r.recipient_enc, "outbox.recipient_enc"));
     expect(recipients).not.toContain(EMAIL);
+    expect(recipients).not.toContain("abuse@host.example");
     expect(recipients).toContain("someone.else@example.org");
     const stats = await database.db.selectFrom("case_statistics").selectAll().where("reduced_because", "=", "erasure").execute();
     expect(stats.length).toBeGreaterThan(0);
