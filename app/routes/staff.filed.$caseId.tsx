@@ -14,6 +14,7 @@ import { i18nServer } from "~/i18n/i18next.server";
 import { requireStaff } from "~/staff/auth.server";
 import { Forbidden } from "~/staff/cases.server";
 import { authorizeFiledCase } from "~/staff/filed.server";
+import { eraseCase } from "~/privacy/erasure.server";
 
 export const handle = { i18n: ["common", "staff", "casework", "case", "request"] };
 
@@ -34,7 +35,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const status = await getCaseStatus(context, caseId);
   const messages = await readMessages(context, caseId);
   return json(
-    { title: `${t("case.title", { reference: status.reference })} – ${t("common:site.name")}`, user, status, messages },
+    { title: `${t("case.title", { reference: status.reference })} – ${t("common:site.name")}`, user, caseId, status, messages },
     { headers }
   );
 }
@@ -48,7 +49,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const form = await readForm(request);
   const back = () => redirect(`/staff/filed/${caseId}`, { headers });
   const { status } = await context.db.selectFrom("case").select("status").where("id", "=", caseId).executeTakeFirstOrThrow();
-  if (["completed", "rejected", "withdrawn"].includes(status)) return back();
+  const closed = ["completed", "rejected", "withdrawn"].includes(status);
+  if (closed && form.intent !== "erase") return back();
 
   if (form.intent === "message") {
     const body = (form.body ?? "").trim();
@@ -69,6 +71,12 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     await addItemsToCase(context, caseId, parsed.items);
     return back();
   }
+  if (form.intent === "erase") {
+    if (form.confirm !== "yes")
+      return json({ errors: [{ field: "eraseConfirm", key: "casework:errors.confirmErase" }], values: form }, { status: 400, headers });
+    const result = await eraseCase(context, caseId, { actorKind: "staff", actorId: user.id, organisationId: user.organisationId });
+    return redirect(result.outcome === "held" ? `/staff/filed/${caseId}` : "/staff/filed", { headers });
+  }
   if (form.intent === "withdraw" && form.confirm === "yes") {
     await withdrawCase(context, caseId);
     return back();
@@ -77,7 +85,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function FiledCase() {
-  const { user, status, messages } = useLoaderData<typeof loader>();
+  const { user, caseId, status, messages } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { t, i18n } = useTranslation("casework");
   const { t: tc } = useTranslation("case");
@@ -142,6 +150,23 @@ export default function FiledCase() {
             </section>
           </>
         )}
+        <section aria-labelledby="rights-title" className="panel">
+          <h2 id="rights-title">{t("filed.rightsTitle")}</h2>
+          <p>{t("filed.rightsExplain")}</p>
+          <p>
+            <a href={`/staff/filed/${caseId}/export.json`} download>
+              {t("filed.export")}
+            </a>
+          </p>
+          <Form method="post">
+            <input type="hidden" name="intent" value="erase" />
+            <div className="radio">
+              <input type="checkbox" id="field-eraseConfirm" name="confirm" value="yes" />
+              <label htmlFor="field-eraseConfirm">{t("filed.eraseConfirm")}</label>
+            </div>
+            <SubmitButton variant="warning">{t("filed.erase")}</SubmitButton>
+          </Form>
+        </section>
       </div>
     </StaffShell>
   );

@@ -61,6 +61,8 @@ const CHECKS: Check[] = [
   { name: "the filed requests", method: "GET", path: () => "/staff/filed", allowed: ["support_filer", "support_other"] },
   { name: "a filed request", method: "GET", path: (i) => `/staff/filed/${i.caseId}`, allowed: ["support_filer"] },
   { name: "a message on a filed request", method: "POST", path: (i) => `/staff/filed/${i.caseId}`, form: () => ({ intent: "message", body: "m" }), allowed: ["support_filer"] },
+  { name: "a filed request's data export", method: "GET", path: (i) => `/staff/filed/${i.caseId}/export.json`, allowed: ["support_filer"] },
+  { name: "erasing a filed request for the victim", method: "POST", path: (i) => `/staff/filed/${i.caseId}`, form: () => ({ intent: "erase", confirm: "yes" }), allowed: ["support_filer"] },
   { name: "administration", method: "GET", path: () => "/staff/admin", allowed: ["administrator"] },
 ];
 
