@@ -276,8 +276,8 @@ export default function StaffCase() {
 
             <section aria-labelledby="update-title" className="panel">
               <h2 id="update-title">{t("update.title")}</h2>
-              {/* Keyed by the timeline, so a posted update leaves an empty form. */}
-              <Form method="post" key={view.timeline.length}>
+              {/* Keyed by the updates posted, so a posted update leaves an empty form (and nothing else resets it). */}
+              <Form method="post" key={view.timeline.filter((e) => (UPDATE_TEMPLATES as readonly string[]).includes(e.template)).length}>
                 <SelectField
                   name="template"
                   label={t("update.template")}

@@ -76,12 +76,15 @@ describe("casework", () => {
     await press(c, intentButton(c, "assign"), /\/staff\/cases\//);
     await c.locator("select[name=method]").selectOption("support_organisation");
     await press(c, intentButton(c, "verify"), /\/staff\/cases\//);
+    // The page has taken the verification in (its panel is gone) before the next form is filled.
+    await c.locator("#verify-title").waitFor({ state: "detached" });
     await c.locator("select[name=template]").selectOption("searchStarted");
     await c.locator("textarea[name=note]").fill(DUTCH_NOTE);
     // Preview what the requester will read, in their language (the filing was in English).
     await press(c, c.locator("main button[name=intent][value=preview]"), /\/staff\/cases\//);
     await expect(c.locator(".preview").textContent()).resolves.toContain(tr("en", "events.searchStarted", "case"));
     await press(c, c.locator("main button[name=intent][value=update]"), /\/staff\/cases\//);
+    await c.locator(".timeline", { hasText: DUTCH_NOTE }).waitFor();
     await c.locator("select[name=months]").selectOption("1");
     await c.locator("textarea[name=extensionReason]").fill(EXTENSION_REASON);
     await press(c, intentButton(c, "extend"), /\/staff\/cases\//);
