@@ -17,6 +17,7 @@ export function StaffShell({ user, children }: { user: StaffIdentity; children: 
     { to: "/staff/dashboard", label: t("shell.nav.dashboard"), show: can(user, "read:dashboard") },
     { to: "/staff/admin/providers", label: t("shell.nav.providers"), show: can(user, "manage:providers") },
     { to: "/staff/admin/api-keys", label: t("shell.nav.apiKeys"), show: can(user, "manage:apikeys") },
+    { to: "/staff/admin/privacy", label: t("shell.nav.privacy"), show: can(user, "read:privacy-record") },
     { to: "/staff/account", label: t("shell.nav.account"), show: true },
   ].filter((link) => link.show);
   return (
