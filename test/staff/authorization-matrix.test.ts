@@ -4,6 +4,7 @@ import type { StaffRole } from "~/db/schema";
 import { createCaseSession, createStaffSession } from "~/sessions/session.server";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../support/databases";
 import { startTestServer, type TestServer } from "../support/http";
+import { addStaff } from "../support/sightings";
 
 /**
  * Every staff route and action × every role × ownership (own organisation,
@@ -97,30 +98,7 @@ describe.each(databaseKinds)("authorization matrix [%s]", (kind) => {
       ["supervisor_other_org", orgs.otherHandler, "supervisor"],
     ];
     for (const [name, organisationId, role] of staff) {
-      const id = randomUUID();
-      users[name] = id;
-      await database.db
-        .insertInto("staff_user")
-        .values({
-          id,
-          organisation_id: organisationId,
-          role,
-          display_name: name,
-          email_enc: server.services.vault.encrypt(`${name}@example.org`, "staff_user.email_enc"),
-          email_bidx: server.services.vault.blindIndex(`${name}@example.org`, "staff_user.email"),
-          password_hash: "$argon2id$unused",
-          totp_key_enc: null,
-          totp_enabled_at: null,
-          recovery_codes: "[]",
-          failed_attempts: 0,
-          locked_until: null,
-          setup_token_hash: null,
-          setup_expires_at: null,
-          invited_by: null,
-          created_at: at,
-          disabled_at: null,
-        })
-        .execute();
+      users[name] = (await addStaff(server.services, organisationId, role, name)).id;
     }
   });
   afterAll(async () => {

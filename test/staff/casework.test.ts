@@ -22,6 +22,7 @@ import {
 } from "~/staff/cases.server";
 import type { StaffIdentity } from "~/staff/permissions";
 import { describeEachDatabase } from "../support/databases";
+import { addStaff } from "../support/sightings";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -46,30 +47,7 @@ describeEachDatabase("case handling", (get) => {
     const env = loadEnv({ RECLAIM_DATA_DIR: mkdtempSync(path.join(tmpdir(), "reclaim-cw-")), DATABASE_URL: t.url }, () => {});
     services = createServices(env, { db: t.db, dbKind: t.kind, now: () => clock });
     for (const [name, role] of [["caseworker", "caseworker"], ["other", "caseworker"], ["supervisor", "supervisor"]] as [keyof typeof staff, StaffRole][]) {
-      const id = randomUUID();
-      await t.db
-        .insertInto("staff_user")
-        .values({
-          id,
-          organisation_id: EU_CENTRE_ID,
-          role,
-          display_name: name,
-          email_enc: services.vault.encrypt(`${name}@c.example`, "staff_user.email_enc"),
-          email_bidx: services.vault.blindIndex(`${name}@c.example`, "staff_user.email"),
-          password_hash: "x",
-          totp_key_enc: null,
-          totp_enabled_at: null,
-          recovery_codes: "[]",
-          failed_attempts: 0,
-          locked_until: null,
-          setup_token_hash: null,
-          setup_expires_at: null,
-          invited_by: null,
-          created_at: clock.toISOString(),
-          disabled_at: null,
-        })
-        .execute();
-      staff[name] = { id, organisationId: EU_CENTRE_ID, role, displayName: name };
+      staff[name] = await addStaff(services, EU_CENTRE_ID, role, name);
     }
   });
 

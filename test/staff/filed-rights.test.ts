@@ -4,6 +4,7 @@ import { createStaffSession } from "~/sessions/session.server";
 import { insertCase } from "../support/cases";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../support/databases";
 import { startTestServer, type TestServer } from "../support/http";
+import { addStaff } from "../support/sightings";
 
 /** A support worker exercises the victim's rights of access and erasure for them (GDPR Art. 15 and 17). */
 describe.each(databaseKinds)("a support worker acting for the victim [%s]", (kind) => {
@@ -17,29 +18,7 @@ describe.each(databaseKinds)("a support worker acting for the victim [%s]", (kin
     server = await startTestServer(database);
     const at = new Date().toISOString();
     await database.db.insertInto("organisation").values({ id: organisationId, kind: "support_organisation", name: "Support S", country: "NL", serves_countries: "[]", created_at: at }).execute();
-    const userId = randomUUID();
-    await database.db
-      .insertInto("staff_user")
-      .values({
-        id: userId,
-        organisation_id: organisationId,
-        role: "support_worker",
-        display_name: "Sven",
-        email_enc: server.services.vault.encrypt("sven@s.example", "staff_user.email_enc"),
-        email_bidx: server.services.vault.blindIndex("sven@s.example", "staff_user.email"),
-        password_hash: "$argon2id$unused",
-        totp_key_enc: null,
-        totp_enabled_at: null,
-        recovery_codes: "[]",
-        failed_attempts: 0,
-        locked_until: null,
-        setup_token_hash: null,
-        setup_expires_at: null,
-        invited_by: null,
-        created_at: at,
-        disabled_at: null,
-      })
-      .execute();
+    const userId = (await addStaff(server.services, organisationId, "support_worker", "sven")).id;
     cookie = (await createStaffSession(server.services, userId, { twoFactorVerified: true })).split(";")[0];
   });
   afterAll(async () => {
